@@ -1,0 +1,191 @@
+import type { Readable } from 'node:stream';
+import type { AccessorCapabilities } from './capabilities.js';
+import {
+  AccessorResourceInvalidError,
+  AccessorResourceNotFoundError,
+  AccessorUnsupportedOperationError,
+} from './errors.js';
+import { baseName, parentResourceIdentifier, splitResourceIdentifier } from './resource-identifier.js';
+import type { Checksums, ExpectedChecksum, WriteSource } from './streams.js';
+
+export interface ReadStreamOptions {
+  /** First byte to read (inclusive). */
+  start?: number;
+  /** Last byte to read (inclusive), as fs.createReadStream. */
+  end?: number;
+  signal?: AbortSignal;
+}
+
+export interface WriteOptions {
+  /** Expected size in bytes: a different count fails the write and leaves nothing. */
+  size?: number;
+  /** Expected checksum of the bytes: a mismatch fails the write and leaves nothing. */
+  checksum?: ExpectedChecksum;
+  /** Also compute these checksums while writing and return them. */
+  checksums?: ExpectedChecksum['algorithm'][];
+  /** Replace an existing resource (default true, as ftrack's accessors). */
+  overwrite?: boolean;
+  signal?: AbortSignal;
+  /** Called with the number of bytes written so far. */
+  onProgress?: (bytes: number) => void;
+}
+
+export interface WriteResult {
+  size: number;
+  checksums: Checksums;
+}
+
+export interface ResourceStat {
+  size: number;
+  isContainer: boolean;
+  modified?: Date;
+  etag?: string;
+  /** Native checksums the backend keeps, hex. */
+  checksums?: Checksums;
+}
+
+export interface GetUrlOptions {
+  /** Seconds until a signed URL expires. */
+  expiresIn?: number;
+}
+
+export interface CopyOptions {
+  overwrite?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * How bytes are reached (ftrack's `Accessor`), async and streaming.
+ * Resource identifiers are relative paths under the accessor's root (see
+ * resource-identifier.ts); the root is ''.
+ */
+export interface Accessor {
+  /** Short backend name, e.g. 'disk', 'sftp', 's3'. */
+  readonly name: string;
+  readonly capabilities: AccessorCapabilities;
+
+  /** Resource identifiers of the container's children. */
+  list(resourceIdentifier: string): Promise<string[]>;
+  exists(resourceIdentifier: string): Promise<boolean>;
+  isFile(resourceIdentifier: string): Promise<boolean>;
+  isContainer(resourceIdentifier: string): Promise<boolean>;
+  /** True when `resourceIdentifier` is a `%0Nd` pattern and any frame exists. */
+  isSequence(resourceIdentifier: string): Promise<boolean>;
+  stat(resourceIdentifier: string): Promise<ResourceStat>;
+
+  createReadStream(resourceIdentifier: string, options?: ReadStreamOptions): Promise<Readable>;
+  /** Stream `source` to the resource; atomic where `capabilities.atomicWrite`. */
+  write(resourceIdentifier: string, source: WriteSource, options?: WriteOptions): Promise<WriteResult>;
+  /** Remove a file (not a container). */
+  remove(resourceIdentifier: string): Promise<void>;
+
+  makeContainer(resourceIdentifier: string, recursive?: boolean): Promise<void>;
+  removeContainer(resourceIdentifier: string, options?: { recursive?: boolean }): Promise<void>;
+  /** The container of a resource; throws AccessorParentResourceNotFoundError at the root. */
+  getContainer(resourceIdentifier: string): Promise<string>;
+
+  /** Local filesystem path; throws AccessorUnsupportedOperationError where there is none. */
+  getFilesystemPath(resourceIdentifier: string): string;
+  getUrl(resourceIdentifier: string, options?: GetUrlOptions): Promise<string>;
+
+  /** Server-side copy within this accessor (capabilities.serverSideCopy). */
+  copy?(source: string, target: string, options?: CopyOptions): Promise<WriteResult>;
+
+  /** Release connections; the accessor must not be used afterwards. */
+  close(): Promise<void>;
+}
+
+const SEQUENCE_PLACEHOLDER = /%(0?)(\d*)d/;
+
+/** Split a `file.%04d.exr` identifier into a frame matcher, or null if it is no pattern. */
+export function sequencePattern(resourceIdentifier: string): { container: string; matcher: RegExp } | null {
+  const name = baseName(resourceIdentifier);
+  const match = SEQUENCE_PLACEHOLDER.exec(name);
+  if (!match) return null;
+  const padding = Number(match[2] || 0);
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const head = escape(name.slice(0, match.index));
+  const tail = escape(name.slice(match.index + match[0].length));
+  const digits = padding > 0 ? `-?\\d{${padding},}` : '-?\\d+';
+  return {
+    container: parentResourceIdentifier(resourceIdentifier),
+    matcher: new RegExp(`^${head}${digits}${tail}$`),
+  };
+}
+
+/**
+ * Shared behaviour: everything that can be derived from `stat` and `list`.
+ * Backends override what they can do better.
+ */
+export abstract class BaseAccessor implements Accessor {
+  abstract readonly name: string;
+  abstract readonly capabilities: AccessorCapabilities;
+
+  abstract list(resourceIdentifier: string): Promise<string[]>;
+  abstract stat(resourceIdentifier: string): Promise<ResourceStat>;
+  abstract createReadStream(resourceIdentifier: string, options?: ReadStreamOptions): Promise<Readable>;
+  abstract write(resourceIdentifier: string, source: WriteSource, options?: WriteOptions): Promise<WriteResult>;
+  abstract remove(resourceIdentifier: string): Promise<void>;
+  abstract makeContainer(resourceIdentifier: string, recursive?: boolean): Promise<void>;
+  abstract removeContainer(resourceIdentifier: string, options?: { recursive?: boolean }): Promise<void>;
+
+  async exists(resourceIdentifier: string): Promise<boolean> {
+    try {
+      await this.stat(resourceIdentifier);
+      return true;
+    } catch (error) {
+      if (error instanceof AccessorResourceNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async isFile(resourceIdentifier: string): Promise<boolean> {
+    try {
+      return !(await this.stat(resourceIdentifier)).isContainer;
+    } catch (error) {
+      if (error instanceof AccessorResourceNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async isContainer(resourceIdentifier: string): Promise<boolean> {
+    try {
+      return (await this.stat(resourceIdentifier)).isContainer;
+    } catch (error) {
+      if (error instanceof AccessorResourceNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async isSequence(resourceIdentifier: string): Promise<boolean> {
+    const pattern = sequencePattern(resourceIdentifier);
+    if (!pattern) return false;
+    let children: string[];
+    try {
+      children = await this.list(pattern.container);
+    } catch (error) {
+      if (error instanceof AccessorResourceNotFoundError || error instanceof AccessorResourceInvalidError) return false;
+      throw error;
+    }
+    return children.some((child) => pattern.matcher.test(baseName(child)));
+  }
+
+  async getContainer(resourceIdentifier: string): Promise<string> {
+    return parentResourceIdentifier(resourceIdentifier);
+  }
+
+  getFilesystemPath(resourceIdentifier: string): string {
+    throw new AccessorUnsupportedOperationError({ operation: 'getFilesystemPath', resourceIdentifier });
+  }
+
+  async getUrl(resourceIdentifier: string, _options?: GetUrlOptions): Promise<string> {
+    throw new AccessorUnsupportedOperationError({ operation: 'getUrl', resourceIdentifier });
+  }
+
+  async close(): Promise<void> {}
+
+  /** Validate a resource identifier and return its segments. */
+  protected segments(resourceIdentifier: string): string[] {
+    return splitResourceIdentifier(resourceIdentifier);
+  }
+}

@@ -1,0 +1,111 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { ChecksumAlgorithm } from './capabilities.js';
+import { AccessorIntegrityError } from './errors.js';
+
+/** Bytes for a write: a stream, an async iterable of chunks, or one buffer. */
+export type WriteSource = Readable | AsyncIterable<Uint8Array> | Uint8Array | string;
+
+export type Checksums = Partial<Record<ChecksumAlgorithm, string>>;
+
+export interface ExpectedChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** Lower-case hex digest. */
+  value: string;
+}
+
+/** Default chunk size of the transfer engine: 1 MiB, or STOWAGE_CHUNK_SIZE. */
+export function defaultChunkSize(): number {
+  const fromEnv = Number(process.env.STOWAGE_CHUNK_SIZE);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? Math.floor(fromEnv) : 1024 * 1024;
+}
+
+/** A Readable from any write source (no copy for streams). */
+export function toReadable(source: WriteSource): Readable {
+  if (source instanceof Readable) return source;
+  if (typeof source === 'string' || source instanceof Uint8Array) {
+    const buffer = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+    return Readable.from([buffer], { objectMode: false });
+  }
+  return Readable.from(source, { objectMode: false });
+}
+
+const NODE_HASH: Partial<Record<ChecksumAlgorithm, string>> = { md5: 'md5', sha1: 'sha1', sha256: 'sha256' };
+
+export function isHashSupported(algorithm: ChecksumAlgorithm): boolean {
+  return NODE_HASH[algorithm] !== undefined;
+}
+
+export interface MeasureOptions {
+  algorithms?: ChecksumAlgorithm[];
+  onProgress?: (bytes: number) => void;
+}
+
+/**
+ * A pass-through that counts bytes and hashes them as they flow, so integrity
+ * checks cost no extra read. Read `size` and `digests()` after the stream ends.
+ */
+export class MeasuringStream extends Transform {
+  size = 0;
+  private readonly hashes: Array<[ChecksumAlgorithm, Hash]>;
+  private readonly onProgress: ((bytes: number) => void) | undefined;
+
+  constructor(options: MeasureOptions = {}) {
+    super();
+    this.hashes = (options.algorithms ?? [])
+      .filter(isHashSupported)
+      .map((algorithm) => [algorithm, createHash(NODE_HASH[algorithm]!)] as [ChecksumAlgorithm, Hash]);
+    this.onProgress = options.onProgress;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    for (const [, hash] of this.hashes) hash.update(chunk);
+    this.onProgress?.(this.size);
+    callback(null, chunk);
+  }
+
+  private cached: Checksums | undefined;
+  /** Hex digests; call once the stream has ended. */
+  digests(): Checksums {
+    if (!this.cached) {
+      this.cached = {};
+      for (const [algorithm, hash] of this.hashes) this.cached[algorithm] = hash.digest('hex');
+    }
+    return this.cached;
+  }
+}
+
+/** Throw AccessorIntegrityError when the measured bytes differ from what was expected. */
+export function assertIntegrity(
+  resourceIdentifier: string,
+  measured: { size: number; checksums: Checksums },
+  expected: { size?: number | undefined; checksum?: ExpectedChecksum | undefined },
+): void {
+  if (expected.size !== undefined && expected.size !== measured.size) {
+    throw new AccessorIntegrityError({
+      operation: 'write',
+      resourceIdentifier,
+      message: `Size mismatch for ${JSON.stringify(resourceIdentifier)}: expected ${expected.size} bytes, got ${measured.size}.`,
+      details: { expectedSize: expected.size, actualSize: measured.size },
+    });
+  }
+  if (expected.checksum) {
+    const actual = measured.checksums[expected.checksum.algorithm];
+    if (actual !== undefined && actual !== expected.checksum.value.toLowerCase()) {
+      throw new AccessorIntegrityError({
+        operation: 'write',
+        resourceIdentifier,
+        message: `${expected.checksum.algorithm} mismatch for ${JSON.stringify(resourceIdentifier)}.`,
+        details: { algorithm: expected.checksum.algorithm, expected: expected.checksum.value, actual },
+      });
+    }
+  }
+}
+
+/** Drain a stream into a Buffer. For tests and small metadata only, never for component data. */
+export async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
