@@ -91,6 +91,18 @@ export interface Accessor {
   /** Server-side copy within this accessor (capabilities.serverSideCopy). */
   copy?(source: string, target: string, options?: CopyOptions): Promise<WriteResult>;
 
+  /**
+   * Fast path from another accessor (e.g. disk-to-disk copyFile, or a
+   * presigned-URL hand-off). Returns undefined when it does not apply, and the
+   * transfer engine then streams.
+   */
+  copyFrom?(
+    source: Accessor,
+    sourceResourceIdentifier: string,
+    target: string,
+    options?: CopyOptions,
+  ): Promise<WriteResult | undefined>;
+
   /** Release connections; the accessor must not be used afterwards. */
   close(): Promise<void>;
 }

@@ -65,3 +65,10 @@ export function baseName(resourceIdentifier: string): string {
   const segments = splitResourceIdentifier(resourceIdentifier);
   return segments[segments.length - 1] ?? '';
 }
+
+/** The parent of a relative resource identifier, '' at the top, undefined for the root itself. */
+export function parentResourceIdentifierOf(resourceIdentifier: string): string | undefined {
+  const segments = splitResourceIdentifier(resourceIdentifier);
+  if (segments.length === 0) return undefined;
+  return segments.slice(0, -1).join('/');
+}

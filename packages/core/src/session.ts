@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { parse as parseSequence } from '@stowage/sequence';
+import type { Component, ComponentRecord, VersionContext } from './component.js';
+import { flattenComponents } from './component.js';
+import { LocationError, StowageError } from './errors.js';
+import { EVENT_CONFIGURE_LOCATION, EventHub } from './events.js';
+import { type AddComponentsOptions, Location, type LocationOptions } from './location.js';
+import { MemoryRegistry } from './memory-registry.js';
+import { createUnmanagedLocation, OriginLocation } from './origin-location.js';
+import { loadPlugins } from './plugins.js';
+import type { AvailabilityMap, Registry, StoredComponent } from './registry.js';
+
+export interface SessionOptions {
+  registry?: Registry;
+  eventHub?: EventHub;
+  /** Folders or files with plugins; defaults to STOWAGE_PLUGIN_PATH. */
+  pluginPaths?: string | string[];
+}
+
+export interface CreateComponentData {
+  id?: string;
+  /** Component name (ftrack's default is 'main'). */
+  name?: string;
+  fileType?: string;
+  /** Total size; for a sequence, split evenly over the frames instead of reading each. */
+  size?: number;
+  version?: VersionContext | null;
+}
+
+export interface ConfigureLocationEventData {
+  session: Session;
+}
+
+/**
+ * Holds the registry, the event hub and the locations; loads plugins and lets
+ * them configure locations (ftrack's Session, for the locations part).
+ */
+export class Session {
+  readonly registry: Registry;
+  readonly eventHub: EventHub;
+  readonly origin: OriginLocation;
+  private readonly locations = new Map<string, Location>();
+  private readonly pluginPaths: string | string[];
+
+  constructor(options: SessionOptions = {}) {
+    this.registry = options.registry ?? new MemoryRegistry();
+    this.eventHub = options.eventHub ?? new EventHub();
+    this.pluginPaths = options.pluginPaths ?? process.env.STOWAGE_PLUGIN_PATH ?? [];
+    this.origin = new OriginLocation(this);
+    this.locations.set(this.origin.name, this.origin);
+    const unmanaged = createUnmanagedLocation(this);
+    this.locations.set(unmanaged.name, unmanaged);
+  }
+
+  /** A session with plugins loaded and the configure-location event emitted. */
+  static async create(options: SessionOptions = {}): Promise<Session> {
+    const session = new Session(options);
+    await session.configure();
+    return session;
+  }
+
+  /** Load plugins from the plugin path, then emit the configure-location event. */
+  async configure(): Promise<void> {
+    await loadPlugins(this, this.pluginPaths);
+    await this.eventHub.publish<ConfigureLocationEventData>(EVENT_CONFIGURE_LOCATION, { session: this });
+  }
+
+  /** Create and register a location; names starting with `stowage.` are reserved. */
+  createLocation(options: LocationOptions): Location {
+    if (options.name.startsWith('stowage.')) {
+      throw new LocationError(`Location names starting with "stowage." are reserved: ${options.name}.`);
+    }
+    return this.addLocation(new Location(options));
+  }
+
+  /** Register a location instance (for Location subclasses). */
+  addLocation(location: Location): Location {
+    if (this.locations.has(location.name)) {
+      throw new LocationError(`A location named "${location.name}" already exists.`);
+    }
+    for (const existing of this.locations.values()) {
+      if (existing.id === location.id) throw new LocationError(`A location with id "${location.id}" already exists.`);
+    }
+    location.attach(this);
+    this.locations.set(location.name, location);
+    return location;
+  }
+
+  /** A location by name or id. */
+  getLocation(nameOrId: string): Location {
+    const location =
+      this.locations.get(nameOrId) ?? [...this.locations.values()].find((candidate) => candidate.id === nameOrId);
+    if (!location) {
+      throw new LocationError(`No location named "${nameOrId}". Known: ${[...this.locations.keys()].join(', ')}.`);
+    }
+    return location;
+  }
+
+  /** Every location, sorted by priority (lower first). */
+  getLocations(): Location[] {
+    return [...this.locations.values()].sort((a, b) => a.priority - b.priority);
+  }
+
+  /** Locations with an accessor, by priority (ftrack's `_get_locations(filter_inaccessible=True)`). */
+  private accessibleLocations(): Location[] {
+    return this.getLocations().filter((location) => location.accessor !== undefined);
+  }
+
+  /**
+   * The highest-priority accessible location; with a component, the
+   * highest-priority accessible location where it is fully available.
+   */
+  async pickLocation(component?: { id: string }): Promise<Location | null> {
+    if (!component) return this.accessibleLocations()[0] ?? null;
+    return (await this.pickLocations([component]))[0] ?? null;
+  }
+
+  async pickLocations(components: Array<{ id: string }>): Promise<Array<Location | null>> {
+    const locations = this.accessibleLocations();
+    const availabilities = await this.getComponentAvailabilities(components, locations);
+    return availabilities.map(
+      (availability) => locations.find((location) => availability[location.id] === 100) ?? null,
+    );
+  }
+
+  /**
+   * Create a component from a path or a sequence expression
+   * (`/path/file.%04d.exr [1-5, 7]`), register it in the origin location, and
+   * add it to `location` ('auto' picks one; null keeps it only in origin).
+   */
+  async createComponent(
+    path: string,
+    data: CreateComponentData = {},
+    location: Location | 'auto' | null = 'auto',
+    options: AddComponentsOptions = {},
+  ): Promise<Component> {
+    const target = location === 'auto' ? await this.pickLocation() : location;
+    let collection: ReturnType<typeof parseSequence> | undefined;
+    try {
+      collection = parseSequence(resolve(path));
+    } catch {
+      collection = undefined;
+    }
+    const version = data.version ?? null;
+    let component: Component;
+    const originSources = new Map<string, string>();
+    if (!collection) {
+      const absolute = resolve(path);
+      component = {
+        id: data.id ?? randomUUID(),
+        name: data.name ?? 'main',
+        kind: 'file',
+        fileType: data.fileType ?? extname(absolute),
+        size: data.size ?? (await fileSize(absolute)),
+        version,
+      };
+      originSources.set(component.id, absolute);
+    } else {
+      const { head, tail, padding } = collection;
+      const containerPath = `${head}${padding > 0 ? `%0${padding}d` : '%d'}${tail}`;
+      const indexes = [...collection.indexes];
+      const items = indexes.map((index) => `${head}${formatIndex(index, padding)}${tail}`);
+      const memberSizes =
+        data.size !== undefined && indexes.length > 0
+          ? indexes.map(() => Math.round(data.size! / indexes.length))
+          : await Promise.all(items.map(fileSize));
+      const sequence: Component = {
+        id: data.id ?? randomUUID(),
+        name: data.name ?? 'main',
+        kind: 'sequence',
+        fileType: data.fileType ?? extname(tail),
+        padding,
+        size: data.size ?? memberSizes.reduce((total, size) => total + size, 0),
+        version,
+        members: [],
+      };
+      const record = shallowRecord(sequence);
+      sequence.members = items.map((item, position) => {
+        const member: Component = {
+          id: randomUUID(),
+          name: formatIndex(indexes[position]!, padding),
+          kind: 'file',
+          fileType: extname(item),
+          size: memberSizes[position]!,
+          container: record,
+          version,
+        };
+        originSources.set(member.id, item);
+        return member;
+      });
+      originSources.set(sequence.id, containerPath);
+      component = sequence;
+    }
+    const all = flattenComponents([component]);
+    await this.origin.addComponents(
+      all,
+      all.map((item) => originSources.get(item.id)!),
+      { recursive: false },
+    );
+    if (target) await target.addComponent(component, this.origin, options);
+    return component;
+  }
+
+  /** A component (with members) as stored in the session's registry. */
+  async getComponent(id: string): Promise<Component> {
+    const stored = await this.registry.getComponent(id);
+    if (!stored) throw new StowageError(`No component with id ${id}.`, { details: { componentId: id } });
+    const container = stored.containerId ? await this.registry.getComponent(stored.containerId) : undefined;
+    return this.rebuild(stored, container ? fromStored(container) : null);
+  }
+
+  private async rebuild(stored: StoredComponent, container: ComponentRecord | null): Promise<Component> {
+    const component: Component = { ...fromStored(stored), container };
+    if (stored.kind !== 'file') {
+      const members = await this.registry.getMembers(stored.id);
+      const record = shallowRecord(component);
+      component.members = await Promise.all(members.map((member) => this.rebuild(member, record)));
+    }
+    return component;
+  }
+
+  /** `{locationId: percent}` for one component, over all (or the given) locations. */
+  async getComponentAvailability(
+    component: { id: string },
+    locations?: Location[],
+  ): Promise<Record<string, number>> {
+    return (await this.getComponentAvailabilities([component], locations))[0]!;
+  }
+
+  /** Availabilities of many components, one registry query per registry involved. */
+  async getComponentAvailabilities(
+    components: Array<{ id: string }>,
+    locations: Location[] = this.getLocations(),
+  ): Promise<Array<Record<string, number>>> {
+    const byRegistry = new Map<Registry, string[]>();
+    for (const location of locations) {
+      let ids = byRegistry.get(location.registry);
+      if (!ids) byRegistry.set(location.registry, (ids = []));
+      ids.push(location.id);
+    }
+    const ids = components.map((component) => component.id);
+    const maps: AvailabilityMap[] = [];
+    for (const [registry, locationIds] of byRegistry) maps.push(await registry.getAvailabilities(ids, locationIds));
+    return components.map((component) => {
+      const result: Record<string, number> = {};
+      for (const location of locations) result[location.id] = 0;
+      for (const map of maps) Object.assign(result, map[component.id]);
+      return result;
+    });
+  }
+
+  /** Close every accessor and the registry. */
+  async close(): Promise<void> {
+    const accessors = new Set([...this.locations.values()].flatMap((location) => location.accessor ?? []));
+    await Promise.all([...accessors].map((accessor) => accessor.close()));
+    await this.registry.close();
+  }
+}
+
+/** A frame index as written in file names: zero-padded digits, sign first. */
+function formatIndex(index: number, padding: number): string {
+  const digits = String(Math.abs(index)).padStart(padding, '0');
+  return index < 0 ? `-${digits}` : digits;
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    throw new StowageError(`Cannot read ${path}: ${(error as Error).message}`, { cause: error, details: { path } });
+  }
+}
+
+function fromStored(stored: StoredComponent): Component {
+  return {
+    id: stored.id,
+    name: stored.name,
+    kind: stored.kind,
+    fileType: stored.fileType,
+    size: stored.size,
+    ...(stored.padding !== undefined ? { padding: stored.padding } : {}),
+    version: stored.version ?? null,
+  };
+}
+
+/** A container as its members reference it: no members (no cycles). */
+function shallowRecord(component: Component): ComponentRecord {
+  const { members: _members, ...record } = component;
+  return record;
+}

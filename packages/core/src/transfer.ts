@@ -1,0 +1,90 @@
+import type { Accessor, WriteResult } from './accessor.js';
+import { AccessorIntegrityError } from './errors.js';
+import { withRetry } from './retry.js';
+import type { ExpectedChecksum } from './streams.js';
+
+export interface FileTransferOptions {
+  signal?: AbortSignal;
+  /** Bytes of this file acknowledged by the target so far (restarts at 0 on a retry). */
+  onProgress?: (bytes: number) => void;
+  /** Replace an existing target (default false: data safety first). */
+  overwrite?: boolean;
+  /** Use server-side copy and copyFrom fast paths when offered (default true). */
+  fastPaths?: boolean;
+  /** Compare size and native checksums after the copy (default true). */
+  verify?: boolean;
+  /** Attempts after the first on transient errors (default 3). */
+  retries?: number;
+}
+
+/**
+ * Copy one file between accessors: fast path when offered, else a stream with
+ * backpressure (memory bounded by the streams' buffers, never by file size).
+ * The target's write is atomic; size is always checked, and MD5 where either
+ * side knows it natively (rclone's check after every copy).
+ */
+export async function transferFile(
+  source: Accessor,
+  sourceResourceIdentifier: string,
+  target: Accessor,
+  targetResourceIdentifier: string,
+  options: FileTransferOptions = {},
+): Promise<WriteResult> {
+  const overwrite = options.overwrite ?? false;
+  const verify = options.verify ?? true;
+  return withRetry(
+    async () => {
+      const sourceStat = await source.stat(sourceResourceIdentifier);
+      const copyOptions = { overwrite, ...(options.signal ? { signal: options.signal } : {}) };
+      let result: WriteResult | undefined;
+      if (options.fastPaths ?? true) {
+        if (source === target && target.copy && target.capabilities.serverSideCopy) {
+          result = await target.copy(sourceResourceIdentifier, targetResourceIdentifier, copyOptions);
+        } else if (target.copyFrom) {
+          result = await target.copyFrom(source, sourceResourceIdentifier, targetResourceIdentifier, copyOptions);
+        }
+        if (result) options.onProgress?.(result.size);
+      }
+      if (!result) {
+        const nativeMd5 = sourceStat.checksums?.md5;
+        const checksum: ExpectedChecksum | undefined = nativeMd5 ? { algorithm: 'md5', value: nativeMd5 } : undefined;
+        const stream = await source.createReadStream(sourceResourceIdentifier, options.signal ? { signal: options.signal } : {});
+        try {
+          result = await target.write(targetResourceIdentifier, stream, {
+            size: sourceStat.size,
+            ...(checksum ? { checksum } : {}),
+            checksums: ['md5'],
+            overwrite,
+            ...(options.signal ? { signal: options.signal } : {}),
+            ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          });
+        } finally {
+          stream.destroy();
+        }
+      }
+      if (result.size !== sourceStat.size) {
+        throw new AccessorIntegrityError({
+          operation: 'transfer',
+          resourceIdentifier: targetResourceIdentifier,
+          message: `Size mismatch after copy to ${JSON.stringify(targetResourceIdentifier)}: source ${sourceStat.size}, target ${result.size}.`,
+        });
+      }
+      if (verify && result.checksums.md5 && target.capabilities.checksums.includes('md5')) {
+        const targetStat = await target.stat(targetResourceIdentifier);
+        const stored = targetStat.checksums?.md5;
+        if (stored && stored !== result.checksums.md5) {
+          await target.remove(targetResourceIdentifier).catch(() => {});
+          throw new AccessorIntegrityError({
+            operation: 'transfer',
+            resourceIdentifier: targetResourceIdentifier,
+            message: `MD5 mismatch after copy to ${JSON.stringify(targetResourceIdentifier)}; the copy was removed.`,
+            details: { expected: result.checksums.md5, actual: stored },
+            transient: true,
+          });
+        }
+      }
+      return result;
+    },
+    { retries: options.retries ?? 3, ...(options.signal ? { signal: options.signal } : {}) },
+  );
+}
