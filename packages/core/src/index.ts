@@ -1,4 +1,5 @@
 export * from './accessor.js';
+export * from './build-component.js';
 export * from './capabilities.js';
 export * from './component.js';
 export * from './errors.js';

@@ -56,6 +56,25 @@ export interface AddComponentsOptions extends Pick<FileTransferOptions, 'fastPat
   rollbackOnFailure?: boolean;
 }
 
+export interface VerifyOptions {
+  /** Also stat each present file and compare its size with the registered one. */
+  sizes?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface VerifyResult {
+  componentId: string;
+  locationId: string;
+  /** Registered files looked for. */
+  checked: number;
+  /** Files of the component not registered in this location (not looked for). */
+  unregistered: Component[];
+  /** Registered but absent from storage. */
+  missing: Component[];
+  sizeMismatches: Array<{ component: Component; expected: number; actual: number }>;
+  ok: boolean;
+}
+
 export interface RemoveComponentsOptions {
   recursive?: boolean;
 }
@@ -426,6 +445,55 @@ export class Location {
       if (missing.length > 0) throw new ComponentNotInLocationError(missing, this);
     }
     return map;
+  }
+
+  /**
+   * Re-read storage for a component's registered files: one listing per
+   * container (not one stat per frame) finds missing files; `sizes: true` also
+   * stats each present file and reports size mismatches (corruption).
+   */
+  async verifyComponent(component: Component, options: VerifyOptions = {}): Promise<VerifyResult> {
+    if (!this.accessor) throw new LocationError(`No accessor defined for location "${this.name}".`);
+    const accessor = this.accessor;
+    const files = flattenComponents([component]).filter((item) => item.kind === 'file');
+    const identifiers = await this.getResourceIdentifierMap(files, { allowMissing: true });
+    const registered = files.filter((file) => identifiers.has(file.id));
+    const byContainer = new Map<string, Component[]>();
+    for (const file of registered) {
+      const container = await accessor.getContainer(identifiers.get(file.id)!);
+      let list = byContainer.get(container);
+      if (!list) byContainer.set(container, (list = []));
+      list.push(file);
+    }
+    const missing: Component[] = [];
+    const present: Component[] = [];
+    for (const [container, list] of byContainer) {
+      options.signal?.throwIfAborted();
+      const children = new Set(await accessor.list(container).catch(() => [] as string[]));
+      for (const file of list) (children.has(identifiers.get(file.id)!) ? present : missing).push(file);
+    }
+    const sizeMismatches: VerifyResult['sizeMismatches'] = [];
+    if (options.sizes) {
+      const limit = pLimit(8);
+      await Promise.all(
+        present.map((file) =>
+          limit(async () => {
+            options.signal?.throwIfAborted();
+            const { size } = await accessor.stat(identifiers.get(file.id)!);
+            if (size !== file.size) sizeMismatches.push({ component: file, expected: file.size, actual: size });
+          }),
+        ),
+      );
+    }
+    return {
+      componentId: component.id,
+      locationId: this.id,
+      checked: registered.length,
+      unregistered: files.filter((file) => !identifiers.has(file.id)),
+      missing,
+      sizeMismatches,
+      ok: missing.length === 0 && sizeMismatches.length === 0,
+    };
   }
 
   /** Percentage of the component available here (0-100). */

@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
-import { parse as parseSequence } from '@stowage/sequence';
-import type { Component, ComponentRecord, VersionContext } from './component.js';
+import { buildComponent, type CreateComponentData, shallowRecord } from './build-component.js';
+import type { Component, ComponentRecord } from './component.js';
 import { flattenComponents } from './component.js';
 import { LocationError, StowageError } from './errors.js';
 import { EVENT_CONFIGURE_LOCATION, EventHub } from './events.js';
@@ -19,15 +16,6 @@ export interface SessionOptions {
   pluginPaths?: string | string[];
 }
 
-export interface CreateComponentData {
-  id?: string;
-  /** Component name (ftrack's default is 'main'). */
-  name?: string;
-  fileType?: string;
-  /** Total size; for a sequence, split evenly over the frames instead of reading each. */
-  size?: number;
-  version?: VersionContext | null;
-}
 
 export interface ConfigureLocationEventData {
   session: Session;
@@ -137,66 +125,11 @@ export class Session {
     options: AddComponentsOptions = {},
   ): Promise<Component> {
     const target = location === 'auto' ? await this.pickLocation() : location;
-    let collection: ReturnType<typeof parseSequence> | undefined;
-    try {
-      collection = parseSequence(resolve(path));
-    } catch {
-      collection = undefined;
-    }
-    const version = data.version ?? null;
-    let component: Component;
-    const originSources = new Map<string, string>();
-    if (!collection) {
-      const absolute = resolve(path);
-      component = {
-        id: data.id ?? randomUUID(),
-        name: data.name ?? 'main',
-        kind: 'file',
-        fileType: data.fileType ?? extname(absolute),
-        size: data.size ?? (await fileSize(absolute)),
-        version,
-      };
-      originSources.set(component.id, absolute);
-    } else {
-      const { head, tail, padding } = collection;
-      const containerPath = `${head}${padding > 0 ? `%0${padding}d` : '%d'}${tail}`;
-      const indexes = [...collection.indexes];
-      const items = indexes.map((index) => `${head}${formatIndex(index, padding)}${tail}`);
-      const memberSizes =
-        data.size !== undefined && indexes.length > 0
-          ? indexes.map(() => Math.round(data.size! / indexes.length))
-          : await Promise.all(items.map(fileSize));
-      const sequence: Component = {
-        id: data.id ?? randomUUID(),
-        name: data.name ?? 'main',
-        kind: 'sequence',
-        fileType: data.fileType ?? extname(tail),
-        padding,
-        size: data.size ?? memberSizes.reduce((total, size) => total + size, 0),
-        version,
-        members: [],
-      };
-      const record = shallowRecord(sequence);
-      sequence.members = items.map((item, position) => {
-        const member: Component = {
-          id: randomUUID(),
-          name: formatIndex(indexes[position]!, padding),
-          kind: 'file',
-          fileType: extname(item),
-          size: memberSizes[position]!,
-          container: record,
-          version,
-        };
-        originSources.set(member.id, item);
-        return member;
-      });
-      originSources.set(sequence.id, containerPath);
-      component = sequence;
-    }
+    const { component, sources } = await buildComponent(path, data);
     const all = flattenComponents([component]);
     await this.origin.addComponents(
       all,
-      all.map((item) => originSources.get(item.id)!),
+      all.map((item) => sources.get(item.id)!),
       { recursive: false },
     );
     if (target) await target.addComponent(component, this.origin, options);
@@ -259,20 +192,6 @@ export class Session {
   }
 }
 
-/** A frame index as written in file names: zero-padded digits, sign first. */
-function formatIndex(index: number, padding: number): string {
-  const digits = String(Math.abs(index)).padStart(padding, '0');
-  return index < 0 ? `-${digits}` : digits;
-}
-
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch (error) {
-    throw new StowageError(`Cannot read ${path}: ${(error as Error).message}`, { cause: error, details: { path } });
-  }
-}
-
 function fromStored(stored: StoredComponent): Component {
   return {
     id: stored.id,
@@ -283,10 +202,4 @@ function fromStored(stored: StoredComponent): Component {
     ...(stored.padding !== undefined ? { padding: stored.padding } : {}),
     version: stored.version ?? null,
   };
-}
-
-/** A container as its members reference it: no members (no cycles). */
-function shallowRecord(component: Component): ComponentRecord {
-  const { members: _members, ...record } = component;
-  return record;
 }
