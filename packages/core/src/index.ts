@@ -1,6 +1,7 @@
 export * from './accessor.js';
 export * from './build-component.js';
 export * from './capabilities.js';
+export * from './chaos-accessor.js';
 export * from './component.js';
 export * from './errors.js';
 export * from './events.js';
