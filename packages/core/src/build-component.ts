@@ -64,7 +64,7 @@ async function buildSequence(
     id: data.id ?? randomUUID(),
     name: data.name ?? 'main',
     kind: 'sequence',
-    fileType: data.fileType ?? extname(tail),
+    fileType: data.fileType ?? extname(`x${tail}`),
     padding,
     size: data.size ?? sizes.reduce((total, size) => total + size, 0),
     version: data.version ?? null,

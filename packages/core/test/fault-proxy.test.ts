@@ -6,7 +6,10 @@ import { startFaultProxy } from '../../../tools/fault-proxy.mjs';
 let echo: Server;
 let echoPort = 0;
 beforeAll(async () => {
-  echo = createServer((socket) => socket.pipe(socket));
+  echo = createServer((socket) => {
+    socket.on('error', () => {}); // the reset case resets this side too
+    socket.pipe(socket);
+  });
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', () => resolve()));
   echoPort = (echo.address() as { port: number }).port;
 });
