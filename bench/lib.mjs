@@ -1,0 +1,86 @@
+// Shared benchmark helpers: timing with medians, peak RSS of child processes,
+// reference-vs-Stowage ratios, JSON results. Benchmarks are not timed tests.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Run `fn` `runs` times after `setup` each time; returns times in ms. */
+export async function timeRuns(runs, fn, setup) {
+  const times = [];
+  for (let run = 0; run < runs; run++) {
+    if (setup) await setup(run);
+    const start = process.hrtime.bigint();
+    await fn(run);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return times;
+}
+
+/** Run a command; resolves with its wall time (ms) and peak RSS (KiB, from /usr/bin/time if present). */
+export function runCommand(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-f', '%M', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...options });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      const rssKiB = Number(stderr.trim().split('\n').at(-1));
+      resolve({ ms, rssKiB: Number.isFinite(rssKiB) ? rssKiB : undefined });
+    });
+  });
+}
+
+/** Sample this process's RSS every `intervalMs`; `stop()` returns the peak in bytes. */
+export function sampleRss(intervalMs = 20) {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss);
+    },
+  };
+}
+
+export function mib(bytes) {
+  return bytes / 1024 / 1024;
+}
+
+/** Print a comparison row and remember it for the JSON file. */
+export function report(results, row) {
+  const ratio = row.referenceMs && row.stowageMs ? row.referenceMs / row.stowageMs : undefined;
+  const entry = { ...row, ratio };
+  results.push(entry);
+  const mbps = (ms) => (row.bytes && ms ? `${(mib(row.bytes) / (ms / 1000)).toFixed(1)} MiB/s` : '');
+  console.log(
+    [
+      row.scenario.padEnd(44),
+      `stowage ${row.stowageMs?.toFixed(1)} ms ${mbps(row.stowageMs)}`.padEnd(36),
+      row.reference ? `${row.reference} ${row.referenceMs?.toFixed(1)} ms ${mbps(row.referenceMs)}`.padEnd(40) : '',
+      ratio ? `ratio ${ratio.toFixed(2)}` : '',
+      row.note ?? '',
+    ].join(' '),
+  );
+}
+
+export function writeResults(name, results) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ name, at: new Date().toISOString(), results }, null, 2)}\n`);
+  console.log(`results: ${file}`);
+}
