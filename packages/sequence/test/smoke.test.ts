@@ -1,3 +1,0 @@
-import { expect, it } from 'vitest';
-import * as seq from '@stowage/sequence';
-it('loads', () => { expect(seq).toBeDefined(); });
