@@ -28,7 +28,10 @@ export async function timeRuns(runs, fn, setup) {
 export function runCommand(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...options });
+    const child = spawn('/usr/bin/time', ['-f', '%M', command, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...options,
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
@@ -36,7 +39,8 @@ export function runCommand(command, args, options = {}) {
     child.on('error', reject);
     child.on('exit', (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      if (code !== 0)
+        return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
       const rssKiB = Number(stderr.trim().split('\n').at(-1));
       resolve({ ms, rssKiB: Number.isFinite(rssKiB) ? rssKiB : undefined });
     });
@@ -71,7 +75,9 @@ export function report(results, row) {
     [
       row.scenario.padEnd(44),
       `stowage ${row.stowageMs?.toFixed(1)} ms ${mbps(row.stowageMs)}`.padEnd(36),
-      row.reference ? `${row.reference} ${row.referenceMs?.toFixed(1)} ms ${mbps(row.referenceMs)}`.padEnd(40) : '',
+      row.reference
+        ? `${row.reference} ${row.referenceMs?.toFixed(1)} ms ${mbps(row.referenceMs)}`.padEnd(40)
+        : '',
       ratio ? `ratio ${ratio.toFixed(2)}` : '',
       row.note ?? '',
     ].join(' '),

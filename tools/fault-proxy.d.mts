@@ -12,4 +12,8 @@ export interface FaultProxy {
   dropAll(): void;
   close(): Promise<void>;
 }
-export function startFaultProxy(options: { targetHost?: string; targetPort: number; port?: number }): Promise<FaultProxy>;
+export function startFaultProxy(options: {
+  targetHost?: string;
+  targetPort: number;
+  port?: number;
+}): Promise<FaultProxy>;

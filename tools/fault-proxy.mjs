@@ -6,7 +6,7 @@
 //   proxy.setFault({ mode: 'cut', afterBytes: 1_000_000, direction: 'up', connections: 1 });
 //   ... client connects to proxy.port ...
 //   await proxy.close();
-import { createServer, connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /**
  * fault: { mode: 'none'|'cut'|'reset'|'stall'|'corrupt', afterBytes = 0,
@@ -39,7 +39,8 @@ export async function startFaultProxy({ targetHost = '127.0.0.1', targetPort, po
         counted[direction] += chunk.length;
         if (direction === 'up') stats.bytesUp += chunk.length;
         else stats.bytesDown += chunk.length;
-        const applies = active.mode !== 'none' && (active.direction ?? 'both') !== (direction === 'up' ? 'down' : 'up');
+        const applies =
+          active.mode !== 'none' && (active.direction ?? 'both') !== (direction === 'up' ? 'down' : 'up');
         if (applies && !triggered && counted[direction] > (active.afterBytes ?? 0)) {
           triggered = true;
           const keep = chunk.length - (counted[direction] - (active.afterBytes ?? 0));

@@ -20,11 +20,17 @@ function bytes(seed, size) {
 
 mkdirSync(join(root, 'plates'), { recursive: true });
 mkdirSync(join(root, 'lookdev'), { recursive: true });
-writeFileSync(join(root, 'shot010_notes.txt'), 'Shot 010: hero plate, 48 frames, 1001-1048.\nApproved for comp.\n');
+writeFileSync(
+  join(root, 'shot010_notes.txt'),
+  'Shot 010: hero plate, 48 frames, 1001-1048.\nApproved for comp.\n',
+);
 for (let frame = 1001; frame <= 1048; frame++) {
   writeFileSync(join(root, 'plates', `shot010_plate.${frame}.exr`), bytes(`plate-${frame}`, 8 * 1024));
 }
-writeFileSync(join(root, 'lookdev', 'turntable.json'), `${JSON.stringify({ asset: 'robot', frames: 48 }, null, 2)}\n`);
+writeFileSync(
+  join(root, 'lookdev', 'turntable.json'),
+  `${JSON.stringify({ asset: 'robot', frames: 48 }, null, 2)}\n`,
+);
 writeFileSync(join(root, 'lookdev', 'albedo.png'), bytes('albedo', 16 * 1024));
 writeFileSync(join(root, 'lookdev', 'readme.txt'), 'Look development package for the robot asset.\n');
 console.log(`fixtures written to ${root}`);

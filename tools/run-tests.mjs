@@ -11,7 +11,9 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
 const packagesDir = join(root, 'packages');
-const packages = readdirSync(packagesDir).filter((name) => existsSync(join(packagesDir, name, 'package.json')));
+const packages = readdirSync(packagesDir).filter((name) =>
+  existsSync(join(packagesDir, name, 'package.json')),
+);
 const resultFile = 'test-results.json';
 
 function run(command, args) {

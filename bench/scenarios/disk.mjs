@@ -14,7 +14,7 @@ const GiB = 1024 ** 3;
 
 /** Identity structure: the same relative path as in the source folder. */
 const sameName = {
-  getResourceIdentifier(component, context) {
+  getResourceIdentifier(_component, context) {
     return context.sourceResourceIdentifier.split('/').slice(-2).join('/');
   },
 };
@@ -23,7 +23,8 @@ function fill(path, size) {
   const block = Buffer.alloc(4 * 1024 * 1024);
   for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i);
   const fd = openSync(path, 'w');
-  for (let written = 0; written < size; written += block.length) writeSync(fd, block, 0, Math.min(block.length, size - written));
+  for (let written = 0; written < size; written += block.length)
+    writeSync(fd, block, 0, Math.min(block.length, size - written));
   closeSync(fd);
 }
 
@@ -40,7 +41,12 @@ export async function run() {
         RUNS,
         async () => {
           const session = new core.Session({ pluginPaths: [] });
-          const target = session.createLocation({ name: 't', accessor: new DiskAccessor({ prefix: join(root, 'dst') }), structure: sameName, priority: 1 });
+          const target = session.createLocation({
+            name: 't',
+            accessor: new DiskAccessor({ prefix: join(root, 'dst') }),
+            structure: sameName,
+            priority: 1,
+          });
           await target.accessor.makeContainer('', true);
           const component = await session.createComponent(join(root, 'src', 'big.bin'), {}, null);
           await target.addComponent(component, session.origin, { fastPaths });
@@ -66,15 +72,25 @@ export async function run() {
     const frames = Number(process.env.BENCH_FRAMES ?? 1000);
     mkdirSync(join(root, 'seq'));
     const frame = Buffer.alloc(1024 * 1024, 7);
-    for (let i = 1; i <= frames; i++) writeFileSync(join(root, 'seq', `f.${String(i).padStart(4, '0')}.exr`), frame);
+    for (let i = 1; i <= frames; i++)
+      writeFileSync(join(root, 'seq', `f.${String(i).padStart(4, '0')}.exr`), frame);
     for (const concurrency of [4, 8]) {
       const stowage = await timeRuns(
         RUNS,
         async () => {
           const session = new core.Session({ pluginPaths: [] });
-          const target = session.createLocation({ name: 't', accessor: new DiskAccessor({ prefix: join(root, 'dst') }), structure: sameName, priority: 1 });
+          const target = session.createLocation({
+            name: 't',
+            accessor: new DiskAccessor({ prefix: join(root, 'dst') }),
+            structure: sameName,
+            priority: 1,
+          });
           await target.accessor.makeContainer('', true);
-          const component = await session.createComponent(join(root, 'seq', `f.%04d.exr [1-${frames}]`), {}, null);
+          const component = await session.createComponent(
+            join(root, 'seq', `f.%04d.exr [1-${frames}]`),
+            {},
+            null,
+          );
           await target.addComponent(component, session.origin, { concurrency });
         },
         () => rmSync(join(root, 'dst'), { recursive: true, force: true }),
@@ -103,7 +119,12 @@ export async function run() {
       RUNS,
       async () => {
         const session = new core.Session({ pluginPaths: [] });
-        const target = session.createLocation({ name: 't', accessor: new DiskAccessor({ prefix: join(root, 'dst') }), structure: sameName, priority: 1 });
+        const target = session.createLocation({
+          name: 't',
+          accessor: new DiskAccessor({ prefix: join(root, 'dst') }),
+          structure: sameName,
+          priority: 1,
+        });
         await target.accessor.makeContainer('', true);
         const component = await session.createComponent(join(root, 'small'), {}, null);
         await target.addComponent(component, session.origin, { concurrency: 16 });
@@ -115,7 +136,13 @@ export async function run() {
       () => runCommand('cp', ['-r', join(root, 'small'), join(root, 'cpsmall')]),
       () => rmSync(join(root, 'cpsmall'), { recursive: true, force: true }),
     );
-    report(results, { scenario: `disk ${count} files x 4 KiB (container)`, bytes: count * 4096, stowageMs: median(stowage), reference: 'cp -r', referenceMs: median(cp) });
+    report(results, {
+      scenario: `disk ${count} files x 4 KiB (container)`,
+      bytes: count * 4096,
+      stowageMs: median(stowage),
+      reference: 'cp -r',
+      referenceMs: median(cp),
+    });
     writeResults('disk', results);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -12,7 +12,8 @@ const dir = join(root, `run-${size}`);
 mkdirSync(join(dir, 'src'), { recursive: true });
 const block = Buffer.alloc(4 * 1024 * 1024, 9);
 const fd = openSync(join(dir, 'src', 'big.bin'), 'w');
-for (let written = 0; written < size; written += block.length) writeSync(fd, block, 0, Math.min(block.length, size - written));
+for (let written = 0; written < size; written += block.length)
+  writeSync(fd, block, 0, Math.min(block.length, size - written));
 closeSync(fd);
 
 const session = new core.Session({ pluginPaths: [] });

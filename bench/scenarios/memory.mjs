@@ -13,7 +13,9 @@ export async function run() {
   const results = [];
   const root = mkdtempSync(join(tmpdir(), 'stowage-bench-mem-'));
   try {
-    const sizes = (process.env.BENCH_MEMORY_SIZES ?? `${64 * 1024 ** 2},${4 * 1024 ** 3}`).split(',').map(Number);
+    const sizes = (process.env.BENCH_MEMORY_SIZES ?? `${64 * 1024 ** 2},${4 * 1024 ** 3}`)
+      .split(',')
+      .map(Number);
     const peaks = [];
     for (const size of sizes) {
       const output = execFileSync(process.execPath, [child, root, String(size)], { encoding: 'utf8' });
@@ -28,7 +30,9 @@ export async function run() {
     }
     if (peaks.length === 2) {
       const delta = (peaks[1] - peaks[0]) / 1024 ** 2;
-      console.log(`peak RSS difference largest - smallest: ${delta.toFixed(1)} MiB (target < 64 MiB): ${delta < 64 ? 'MET' : 'MISSED'}`);
+      console.log(
+        `peak RSS difference largest - smallest: ${delta.toFixed(1)} MiB (target < 64 MiB): ${delta < 64 ? 'MET' : 'MISSED'}`,
+      );
       results.push({ scenario: 'memory delta', deltaMiB: delta, met: delta < 64 });
     }
     writeResults('memory', results);

@@ -19,7 +19,8 @@ if (command === 'install') {
   try {
     for (const kind of names) {
       const handle = await start(kind);
-      for (const [key, value] of Object.entries(handle.env)) console.log(`export ${key}=${JSON.stringify(value)}`);
+      for (const [key, value] of Object.entries(handle.env))
+        console.log(`export ${key}=${JSON.stringify(value)}`);
     }
   } catch (error) {
     console.error(error.message);

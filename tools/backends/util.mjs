@@ -1,8 +1,8 @@
 // Shared helpers for backend launchers: free ports, temp roots, spawning a
 // server with its log captured, and waiting until it answers.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -72,12 +72,19 @@ export function readLog(logFile) {
 }
 
 /** Resolve once `port` accepts a connection (and sends `banner`, if given). */
-export async function waitForPort(port, { timeoutMs = 20_000, banner, child, kind = 'server', logFile } = {}) {
+export async function waitForPort(
+  port,
+  { timeoutMs = 20_000, banner, child, kind = 'server', logFile } = {},
+) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
   while (Date.now() < deadline) {
     if (child?.exitInfo) {
-      throw new BackendStartError(kind, `process exited early (${JSON.stringify(child.exitInfo)})`, logFile && readLog(logFile));
+      throw new BackendStartError(
+        kind,
+        `process exited early (${JSON.stringify(child.exitInfo)})`,
+        logFile && readLog(logFile),
+      );
     }
     try {
       await probe(port, banner);
@@ -87,7 +94,11 @@ export async function waitForPort(port, { timeoutMs = 20_000, banner, child, kin
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  throw new BackendStartError(kind, `port ${port} not ready after ${timeoutMs} ms (${lastError?.message})`, logFile && readLog(logFile));
+  throw new BackendStartError(
+    kind,
+    `port ${port} not ready after ${timeoutMs} ms (${lastError?.message})`,
+    logFile && readLog(logFile),
+  );
 }
 
 function probe(port, banner) {
@@ -154,7 +165,9 @@ let aptUpdated = false;
 export function aptInstall(packages) {
   const missing = packages.filter((name) => {
     try {
-      const out = execFileSync('dpkg-query', ['-W', '-f=${Status}', name], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+      const out = execFileSync('dpkg-query', ['-W', '-f=${Status}', name], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).toString();
       return !out.includes('install ok installed');
     } catch {
       return true;
@@ -166,7 +179,10 @@ export function aptInstall(packages) {
     execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
     aptUpdated = true;
   }
-  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], {
+    stdio: 'inherit',
+    env,
+  });
 }
 
 /** Repository root (tools/backends/../..). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
-import { buildProgram } from './program.js';
 import { describeError, UsageError } from './output.js';
+import { buildProgram } from './program.js';
 
 // Ctrl-C aborts the running operation: transfers stop, temp files are removed,
 // nothing half-written is registered. A second Ctrl-C exits at once.

@@ -5,7 +5,12 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 /** Config file names looked up in the working directory, in order. */
-export const CONFIG_FILES = ['stowage.config.json', 'stowage.config.yaml', 'stowage.config.yml', 'stowage.config.mjs'];
+export const CONFIG_FILES = [
+  'stowage.config.json',
+  'stowage.config.yaml',
+  'stowage.config.yml',
+  'stowage.config.mjs',
+];
 
 const accessorSchema = z
   .object({ type: z.enum(['disk', 'memory', 'sftp', 'ftp', 's3', 'azure', 'server']) })
@@ -77,20 +82,26 @@ export function defaultConfig(): StowageConfig {
 /** Replace `${VAR}` and `${VAR:-default}` in every string, so secrets stay in the environment. */
 export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path = ''): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_match, name: string, fallback?: string) => {
-      const found = env[name];
-      if (found !== undefined && found !== '') return found;
-      if (fallback !== undefined) return fallback;
-      throw new ConfigError(
-        `Config value at ${path || '(root)'} needs environment variable ${name}, which is not set.`,
-        `export ${name}=... or write \${${name}:-default}`,
-      );
-    });
+    return value.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+      (_match, name: string, fallback?: string) => {
+        const found = env[name];
+        if (found !== undefined && found !== '') return found;
+        if (fallback !== undefined) return fallback;
+        throw new ConfigError(
+          `Config value at ${path || '(root)'} needs environment variable ${name}, which is not set.`,
+          `export ${name}=... or write \${${name}:-default}`,
+        );
+      },
+    );
   }
   if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, `${path}[${index}]`));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, path ? `${path}.${key}` : key)]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        interpolateEnv(item, env, path ? `${path}.${key}` : key),
+      ]),
     );
   }
   return value;
@@ -111,7 +122,9 @@ async function readConfigFile(file: string): Promise<unknown> {
 }
 
 /** Load and validate the config: an explicit file, else one in `cwd`, else the embedded default. */
-export async function loadConfig(options: { file?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LoadedConfig> {
+export async function loadConfig(
+  options: { file?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<LoadedConfig> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   let file: string | null = null;
@@ -120,7 +133,12 @@ export async function loadConfig(options: { file?: string; cwd?: string; env?: N
   } else {
     for (const name of CONFIG_FILES) {
       const candidate = resolve(cwd, name);
-      if (await readFile(candidate).then(() => true, () => false)) {
+      if (
+        await readFile(candidate).then(
+          () => true,
+          () => false,
+        )
+      ) {
         file = candidate;
         break;
       }
@@ -135,11 +153,15 @@ export async function loadConfig(options: { file?: string; cwd?: string; env?: N
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    throw new ConfigError(`Invalid config ${file}: ${where}: ${issue.message}`, 'see the README for the config format');
+    throw new ConfigError(
+      `Invalid config ${file}: ${where}: ${issue.message}`,
+      'see the README for the config format',
+    );
   }
   const names = new Set<string>();
   for (const location of parsed.data.locations) {
-    if (names.has(location.name)) throw new ConfigError(`Invalid config ${file}: duplicate location "${location.name}"`);
+    if (names.has(location.name))
+      throw new ConfigError(`Invalid config ${file}: duplicate location "${location.name}"`);
     names.add(location.name);
   }
   return { config: parsed.data, file, baseDir: dirname(file) };

@@ -16,17 +16,22 @@ const ACCESSORS: Record<string, { module: string; className: string }> = {
 export async function createAccessor(config: LocationConfig['accessor'], baseDir: string): Promise<Accessor> {
   const { type, ...options } = config as Options & { type: string };
   if (type === 'memory') return new MemoryAccessor();
-  if (type === 'disk' && typeof options.prefix === 'string') options.prefix = resolveConfigPath(baseDir, options.prefix);
+  if (type === 'disk' && typeof options.prefix === 'string')
+    options.prefix = resolveConfigPath(baseDir, options.prefix);
   const entry = ACCESSORS[type];
   if (!entry) throw new ConfigError(`Unknown accessor type "${type}".`);
   let module: Record<string, unknown>;
   try {
     module = (await import(entry.module)) as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigError(`Cannot load ${entry.module}: ${(error as Error).message}`, `npm install ${entry.module}`);
+    throw new ConfigError(
+      `Cannot load ${entry.module}: ${(error as Error).message}`,
+      `npm install ${entry.module}`,
+    );
   }
   const Accessor = module[entry.className] as (new (options: Options) => Accessor) | undefined;
-  if (typeof Accessor !== 'function') throw new ConfigError(`${entry.module} does not export ${entry.className}.`);
+  if (typeof Accessor !== 'function')
+    throw new ConfigError(`${entry.module} does not export ${entry.className}.`);
   return new Accessor(options);
 }
 
@@ -37,7 +42,9 @@ export async function createStructure(config: LocationConfig['structure']): Prom
   }
   const { StandardStructure } = await import('@stowage/structure-standard');
   return new StandardStructure({
-    ...(config.projectVersionsPrefix !== undefined ? { projectVersionsPrefix: config.projectVersionsPrefix } : {}),
+    ...(config.projectVersionsPrefix !== undefined
+      ? { projectVersionsPrefix: config.projectVersionsPrefix }
+      : {}),
     ...(config.illegalCharacterSubstitute !== undefined
       ? { illegalCharacterSubstitute: config.illegalCharacterSubstitute }
       : {}),

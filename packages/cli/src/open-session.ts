@@ -8,7 +8,10 @@ import { createAccessor, createStructure } from './factory.js';
 /** A session on the config's registry, with every configured location set up. */
 export async function openSession(loaded: LoadedConfig): Promise<Session> {
   const { config, baseDir } = loaded;
-  const registryPath = resolveConfigPath(baseDir, typeof config.registry === 'string' ? config.registry : config.registry.path);
+  const registryPath = resolveConfigPath(
+    baseDir,
+    typeof config.registry === 'string' ? config.registry : config.registry.path,
+  );
   if (registryPath !== ':memory:') await mkdir(dirname(registryPath), { recursive: true });
   const session = new Session({ registry: new SqliteRegistry({ path: registryPath }) });
   try {

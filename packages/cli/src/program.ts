@@ -14,7 +14,10 @@ import { type GlobalOptions, withSession } from './context.js';
 export function buildProgram(signal: AbortSignal, setExitCode: (code: number) => void): Command {
   const program = new Command('stowage')
     .description('Publish, move and check files and image sequences across storage locations.')
-    .option('-c, --config <file>', 'config file (default: stowage.config.{json,yaml,mjs} or the embedded default)')
+    .option(
+      '-c, --config <file>',
+      'config file (default: stowage.config.{json,yaml,mjs} or the embedded default)',
+    )
     .option('--json', 'machine-readable output')
     .option('-q, --quiet', 'no progress output')
     .showHelpAfterError('(run stowage --help for usage)')
@@ -30,12 +33,17 @@ export function buildProgram(signal: AbortSignal, setExitCode: (code: number) =>
   program
     .command('publish')
     .description("publish a file, a folder, or a sequence ('plate.%04d.exr [1-100]') into a location")
-    .argument('<path>', "a file, a folder (container) or a sequence expression such as 'seq.%04d.exr [1-100]'")
+    .argument(
+      '<path>',
+      "a file, a folder (container) or a sequence expression such as 'seq.%04d.exr [1-100]'",
+    )
     .option('-l, --location <name>', 'target location (default: picked by priority)')
     .option('-n, --name <name>', "component name (default 'main', or the folder name)")
     .option('--version-context <path>', 'project/[ancestors/]asset/v001, for the standard structure')
     .option('--concurrency <n>', 'files transferred at once', '4')
-    .action((path: string, options) => withSession(globals(), signal, (context) => publishCommand(context, path, options)));
+    .action((path: string, options) =>
+      withSession(globals(), signal, (context) => publishCommand(context, path, options)),
+    );
 
   program
     .command('transfer')
@@ -44,7 +52,9 @@ export function buildProgram(signal: AbortSignal, setExitCode: (code: number) =>
     .requiredOption('--to <location>', 'target location')
     .option('--from <location>', 'source location (default: the best one where it is 100% available)')
     .option('--concurrency <n>', 'files transferred at once', '4')
-    .action((id: string, options) => withSession(globals(), signal, (context) => transferCommand(context, id, options)));
+    .action((id: string, options) =>
+      withSession(globals(), signal, (context) => transferCommand(context, id, options)),
+    );
 
   program
     .command('availability')
@@ -57,7 +67,9 @@ export function buildProgram(signal: AbortSignal, setExitCode: (code: number) =>
     .description('list a container in a location')
     .argument('<location>')
     .argument('[resourceIdentifier]', 'container to list', '')
-    .action((location: string, ri: string) => withSession(globals(), signal, (context) => lsCommand(context, location, ri)));
+    .action((location: string, ri: string) =>
+      withSession(globals(), signal, (context) => lsCommand(context, location, ri)),
+    );
 
   program
     .command('verify')
@@ -74,7 +86,9 @@ export function buildProgram(signal: AbortSignal, setExitCode: (code: number) =>
     .description('remove a component (data and registration) from a location')
     .argument('<componentId>')
     .requiredOption('-l, --location <name>', 'location to remove it from')
-    .action((id: string, options) => withSession(globals(), signal, (context) => removeCommand(context, id, options)));
+    .action((id: string, options) =>
+      withSession(globals(), signal, (context) => removeCommand(context, id, options)),
+    );
 
   program
     .command('serve')

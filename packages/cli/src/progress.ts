@@ -14,7 +14,10 @@ function mib(bytes: number): string {
  * A progress bar (bytes, frames, speed, ETA) on a TTY; plain lines at most once
  * a second otherwise; nothing with --json.
  */
-export function createProgressReporter(label: string, options: { json?: boolean; quiet?: boolean } = {}): ProgressReporter {
+export function createProgressReporter(
+  label: string,
+  options: { json?: boolean; quiet?: boolean } = {},
+): ProgressReporter {
   if (options.json || options.quiet) return { update() {}, stop() {} };
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(

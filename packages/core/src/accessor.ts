@@ -115,9 +115,9 @@ export function sequencePattern(resourceIdentifier: string): { container: string
   const match = SEQUENCE_PLACEHOLDER.exec(name);
   if (!match) return null;
   const padding = Number(match[2] || 0);
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const head = escape(name.slice(0, match.index));
-  const tail = escape(name.slice(match.index + match[0].length));
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const head = escapeRegExp(name.slice(0, match.index));
+  const tail = escapeRegExp(name.slice(match.index + match[0].length));
   const digits = padding > 0 ? `-?\\d{${padding},}` : '-?\\d+';
   return {
     container: parentResourceIdentifier(resourceIdentifier),
@@ -136,7 +136,11 @@ export abstract class BaseAccessor implements Accessor {
   abstract list(resourceIdentifier: string): Promise<string[]>;
   abstract stat(resourceIdentifier: string): Promise<ResourceStat>;
   abstract createReadStream(resourceIdentifier: string, options?: ReadStreamOptions): Promise<Readable>;
-  abstract write(resourceIdentifier: string, source: WriteSource, options?: WriteOptions): Promise<WriteResult>;
+  abstract write(
+    resourceIdentifier: string,
+    source: WriteSource,
+    options?: WriteOptions,
+  ): Promise<WriteResult>;
   abstract remove(resourceIdentifier: string): Promise<void>;
   abstract makeContainer(resourceIdentifier: string, recursive?: boolean): Promise<void>;
   abstract removeContainer(resourceIdentifier: string, options?: { recursive?: boolean }): Promise<void>;
@@ -176,7 +180,8 @@ export abstract class BaseAccessor implements Accessor {
     try {
       children = await this.list(pattern.container);
     } catch (error) {
-      if (error instanceof AccessorResourceNotFoundError || error instanceof AccessorResourceInvalidError) return false;
+      if (error instanceof AccessorResourceNotFoundError || error instanceof AccessorResourceInvalidError)
+        return false;
       throw error;
     }
     return children.some((child) => pattern.matcher.test(baseName(child)));

@@ -31,7 +31,8 @@ export async function buildComponent(path: string, data: CreateComponentData = {
   const absolute = resolve(path);
   let collection: ReturnType<typeof parseSequence> | undefined;
   try {
-    collection = parseSequence(absolute);
+    // Only clique's format makes a sequence (as ftrack): a '#' or '@' in a file name stays a file.
+    collection = parseSequence(absolute, '{head}{padding}{tail} [{ranges}]');
   } catch {
     collection = undefined;
   }
@@ -137,6 +138,9 @@ async function statPath(path: string) {
   try {
     return await stat(path);
   } catch (error) {
-    throw new StowageError(`Cannot read ${path}: ${(error as Error).message}`, { cause: error, details: { path } });
+    throw new StowageError(`Cannot read ${path}: ${(error as Error).message}`, {
+      cause: error,
+      details: { path },
+    });
   }
 }

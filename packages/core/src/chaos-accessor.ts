@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import type {
   Accessor,
   CopyOptions,
@@ -83,13 +83,18 @@ export class ChaosAccessor implements Accessor {
       const hit =
         rule.ratio !== undefined
           ? this.random() < rule.ratio
-          : count > (rule.after ?? 0) && (rule.times === undefined || count <= (rule.after ?? 0) + rule.times);
+          : count > (rule.after ?? 0) &&
+            (rule.times === undefined || count <= (rule.after ?? 0) + rule.times);
       if (hit) return rule;
     }
     return undefined;
   }
 
-  private failure(rule: ChaosRule, operation: string, resourceIdentifier: string): AccessorOperationFailedError {
+  private failure(
+    rule: ChaosRule,
+    operation: string,
+    resourceIdentifier: string,
+  ): AccessorOperationFailedError {
     this.injected.set(operation, (this.injected.get(operation) ?? 0) + 1);
     return new AccessorOperationFailedError({
       operation,
@@ -100,7 +105,11 @@ export class ChaosAccessor implements Accessor {
     });
   }
 
-  private async guard<T>(operation: ChaosOperation, resourceIdentifier: string, call: () => Promise<T>): Promise<T> {
+  private async guard<T>(
+    operation: ChaosOperation,
+    resourceIdentifier: string,
+    call: () => Promise<T>,
+  ): Promise<T> {
     const rule = this.fire(operation);
     if (rule && rule.afterBytes === undefined) throw this.failure(rule, operation, resourceIdentifier);
     return call();
@@ -167,10 +176,14 @@ export class ChaosAccessor implements Accessor {
     return this.guard('remove', resourceIdentifier, () => this.inner.remove(resourceIdentifier));
   }
   makeContainer(resourceIdentifier: string, recursive?: boolean): Promise<void> {
-    return this.guard('makeContainer', resourceIdentifier, () => this.inner.makeContainer(resourceIdentifier, recursive));
+    return this.guard('makeContainer', resourceIdentifier, () =>
+      this.inner.makeContainer(resourceIdentifier, recursive),
+    );
   }
   removeContainer(resourceIdentifier: string, options?: { recursive?: boolean }): Promise<void> {
-    return this.guard('removeContainer', resourceIdentifier, () => this.inner.removeContainer(resourceIdentifier, options));
+    return this.guard('removeContainer', resourceIdentifier, () =>
+      this.inner.removeContainer(resourceIdentifier, options),
+    );
   }
   getContainer(resourceIdentifier: string): Promise<string> {
     return this.inner.getContainer(resourceIdentifier);
@@ -183,7 +196,10 @@ export class ChaosAccessor implements Accessor {
   }
   copy(source: string, target: string, options?: CopyOptions): Promise<WriteResult> {
     const inner = this.inner;
-    if (!inner.copy) return Promise.reject(new AccessorOperationFailedError({ operation: 'copy', resourceIdentifier: source }));
+    if (!inner.copy)
+      return Promise.reject(
+        new AccessorOperationFailedError({ operation: 'copy', resourceIdentifier: source }),
+      );
     return this.guard('copy', source, () => inner.copy!(source, target, options));
   }
   close(): Promise<void> {

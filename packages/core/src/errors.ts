@@ -16,7 +16,10 @@ export class StowageError extends Error {
   readonly transient: boolean;
 
   constructor(message?: string, options: StowageErrorOptions = {}) {
-    super(message ?? 'Unspecified error.', options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message ?? 'Unspecified error.',
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = new.target.name;
     this.details = options.details ?? {};
     this.transient = options.transient ?? false;
@@ -139,10 +142,13 @@ export class AccessorPermissionDeniedError extends AccessorOperationFailedError 
 export class AccessorResourceIdentifierError extends AccessorError {
   readonly resourceIdentifier: string;
   constructor(resourceIdentifier: string, reason?: string, options: StowageErrorOptions = {}) {
-    super(`Unsupported resource identifier ${JSON.stringify(resourceIdentifier)}${reason ? `: ${reason}` : '.'}`, {
-      ...options,
-      details: { resourceIdentifier, reason, ...options.details },
-    });
+    super(
+      `Unsupported resource identifier ${JSON.stringify(resourceIdentifier)}${reason ? `: ${reason}` : '.'}`,
+      {
+        ...options,
+        details: { resourceIdentifier, reason, ...options.details },
+      },
+    );
     this.resourceIdentifier = resourceIdentifier;
   }
 }
@@ -151,10 +157,13 @@ export class AccessorResourceIdentifierError extends AccessorError {
 export class AccessorFilesystemPathError extends AccessorError {
   readonly resourceIdentifier: string;
   constructor(resourceIdentifier: string, options: StowageErrorOptions = {}) {
-    super(`Could not determine filesystem path from resource identifier ${JSON.stringify(resourceIdentifier)}.`, {
-      ...options,
-      details: { resourceIdentifier, ...options.details },
-    });
+    super(
+      `Could not determine filesystem path from resource identifier ${JSON.stringify(resourceIdentifier)}.`,
+      {
+        ...options,
+        details: { resourceIdentifier, ...options.details },
+      },
+    );
     this.resourceIdentifier = resourceIdentifier;
   }
 }

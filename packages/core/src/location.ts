@@ -151,11 +151,16 @@ export class Location {
 
   get registry(): Registry {
     const registry = this.ownRegistry ?? this.host?.registry;
-    if (!registry) throw new LocationError(`Location "${this.name}" has no registry: create it through a Session.`);
+    if (!registry)
+      throw new LocationError(`Location "${this.name}" has no registry: create it through a Session.`);
     return registry;
   }
 
-  async addComponent(component: Component, source: ComponentSource, options: AddComponentsOptions = {}): Promise<void> {
+  async addComponent(
+    component: Component,
+    source: ComponentSource,
+    options: AddComponentsOptions = {},
+  ): Promise<void> {
     await this.addComponents([component], source, options);
   }
 
@@ -177,7 +182,8 @@ export class Location {
       });
     }
     if (!this.structure) throw new LocationError(`No structure defined for location "${this.name}".`);
-    if (this.manageData && !this.accessor) throw new LocationError(`No accessor defined for location "${this.name}".`);
+    if (this.manageData && !this.accessor)
+      throw new LocationError(`No accessor defined for location "${this.name}".`);
 
     const recursive = (options.recursive ?? true) && sourceList.every((source) => typeof source !== 'string');
     const entries: Array<{ component: Component; source: ComponentSource }> = [];
@@ -221,12 +227,17 @@ export class Location {
       );
     }
     for (const step of steps) {
-      await this.host?.eventHub.publish(EVENT_COMPONENT_ADDED, { componentId: step.component.id, locationId: this.id });
+      await this.host?.eventHub.publish(EVENT_COMPONENT_ADDED, {
+        componentId: step.component.id,
+        locationId: this.id,
+      });
     }
   }
 
   /** Resource identifiers in each source and in this location, members first. */
-  private async planSteps(entries: Array<{ component: Component; source: ComponentSource }>): Promise<Step[]> {
+  private async planSteps(
+    entries: Array<{ component: Component; source: ComponentSource }>,
+  ): Promise<Step[]> {
     const bySource = new Map<Location, Component[]>();
     for (const { component, source } of entries) {
       if (typeof source === 'string') continue;
@@ -235,7 +246,8 @@ export class Location {
       list.push(component);
     }
     const sourceIdentifiers = new Map<Location, Map<string, string>>();
-    for (const [source, list] of bySource) sourceIdentifiers.set(source, await source.getResourceIdentifierMap(list));
+    for (const [source, list] of bySource)
+      sourceIdentifiers.set(source, await source.getResourceIdentifierMap(list));
 
     const steps: Step[] = [];
     for (const { component, source } of entries) {
@@ -290,23 +302,30 @@ export class Location {
           limit(async () => {
             if (controller.signal.aborted) return;
             const source = step.source as Location;
-            if (!source.accessor) throw new LocationError(`No accessor defined for source location "${source.name}".`);
+            if (!source.accessor)
+              throw new LocationError(`No accessor defined for source location "${source.name}".`);
             let counted = 0;
             try {
               const parent = parentResourceIdentifierOf(step.targetResourceIdentifier);
               if (parent !== undefined && parent !== '') await ensureContainer(parent);
-              await transferFile(source.accessor, step.sourceResourceIdentifier, target, step.targetResourceIdentifier, {
-                overwrite: false,
-                signal: controller.signal,
-                ...(options.fastPaths !== undefined ? { fastPaths: options.fastPaths } : {}),
-                ...(options.verify !== undefined ? { verify: options.verify } : {}),
-                ...(options.retries !== undefined ? { retries: options.retries } : {}),
-                onProgress: (bytes) => {
-                  progress.bytesDone += bytes - counted;
-                  counted = bytes;
-                  report();
+              await transferFile(
+                source.accessor,
+                step.sourceResourceIdentifier,
+                target,
+                step.targetResourceIdentifier,
+                {
+                  overwrite: false,
+                  signal: controller.signal,
+                  ...(options.fastPaths !== undefined ? { fastPaths: options.fastPaths } : {}),
+                  ...(options.verify !== undefined ? { verify: options.verify } : {}),
+                  ...(options.retries !== undefined ? { retries: options.retries } : {}),
+                  onProgress: (bytes) => {
+                    progress.bytesDone += bytes - counted;
+                    counted = bytes;
+                    report();
+                  },
                 },
-              });
+              );
               written.push(step.targetResourceIdentifier);
               progress.componentsDone++;
               report();
@@ -335,9 +354,12 @@ export class Location {
         .filter((step) => written.includes(step.targetResourceIdentifier))
         .map((step) => step.component.id);
       if (options.signal?.aborted) {
-        throw new OperationAbortedError(`Adding components to "${this.name}" was aborted; nothing was registered.`, {
-          details: { transferred, rolledBack: rollback },
-        });
+        throw new OperationAbortedError(
+          `Adding components to "${this.name}" was aborted; nothing was registered.`,
+          {
+            details: { transferred, rolledBack: rollback },
+          },
+        );
       }
       const first = errors[0]!.error;
       if (errors.length === 1 && first instanceof LocationError) throw first;
@@ -357,7 +379,10 @@ export class Location {
     if (error instanceof AccessorResourceExistsError) {
       return new LocationError(
         `Cannot add component as data already exists and overwriting could result in data loss. Computed target resource identifier was: ${step.targetResourceIdentifier}`,
-        { cause: error, details: { componentId: step.component.id, resourceIdentifier: step.targetResourceIdentifier } },
+        {
+          cause: error,
+          details: { componentId: step.component.id, resourceIdentifier: step.targetResourceIdentifier },
+        },
       );
     }
     return error;
@@ -366,7 +391,9 @@ export class Location {
   private async rollback(written: string[]): Promise<void> {
     if (!this.accessor) return;
     const accessor = this.accessor;
-    await Promise.all(written.map((resourceIdentifier) => accessor.remove(resourceIdentifier).catch(() => {})));
+    await Promise.all(
+      written.map((resourceIdentifier) => accessor.remove(resourceIdentifier).catch(() => {})),
+    );
   }
 
   async removeComponent(component: Component, options: RemoveComponentsOptions = {}): Promise<void> {
@@ -408,7 +435,10 @@ export class Location {
       removed.map((component) => component.id),
     );
     for (const component of removed) {
-      await this.host?.eventHub.publish(EVENT_COMPONENT_REMOVED, { componentId: component.id, locationId: this.id });
+      await this.host?.eventHub.publish(EVENT_COMPONENT_REMOVED, {
+        componentId: component.id,
+        locationId: this.id,
+      });
     }
   }
 
@@ -436,7 +466,10 @@ export class Location {
     for (const record of records) {
       const component = components.find((item) => item.id === record.componentId);
       const decoded = this.transformer
-        ? await this.transformer.decode(record.resourceIdentifier, component && 'kind' in component ? { component } : {})
+        ? await this.transformer.decode(
+            record.resourceIdentifier,
+            component && 'kind' in component ? { component } : {},
+          )
         : record.resourceIdentifier;
       map.set(record.componentId, decoded);
     }
@@ -480,7 +513,8 @@ export class Location {
           limit(async () => {
             options.signal?.throwIfAborted();
             const { size } = await accessor.stat(identifiers.get(file.id)!);
-            if (size !== file.size) sizeMismatches.push({ component: file, expected: file.size, actual: size });
+            if (size !== file.size)
+              sizeMismatches.push({ component: file, expected: file.size, actual: size });
           }),
         ),
       );

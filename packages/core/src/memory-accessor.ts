@@ -49,13 +49,15 @@ export class MemoryAccessor extends BaseAccessor {
   async list(resourceIdentifier: string): Promise<string[]> {
     const key = this.key(resourceIdentifier);
     if (!this.containers.has(key)) {
-      if (this.files.has(key)) throw new AccessorResourceInvalidError({ operation: 'list', resourceIdentifier });
+      if (this.files.has(key))
+        throw new AccessorResourceInvalidError({ operation: 'list', resourceIdentifier });
       throw new AccessorResourceNotFoundError({ operation: 'list', resourceIdentifier });
     }
     const prefix = key === '' ? '' : `${key}/`;
     const children: string[] = [];
     for (const name of [...this.containers, ...this.files.keys()]) {
-      if (name !== key && name.startsWith(prefix) && !name.slice(prefix.length).includes('/')) children.push(name);
+      if (name !== key && name.startsWith(prefix) && !name.slice(prefix.length).includes('/'))
+        children.push(name);
     }
     return children.sort();
   }
@@ -72,7 +74,8 @@ export class MemoryAccessor extends BaseAccessor {
     const key = this.key(resourceIdentifier);
     const file = this.files.get(key);
     if (!file) {
-      if (this.containers.has(key)) throw new AccessorResourceInvalidError({ operation: 'read', resourceIdentifier });
+      if (this.containers.has(key))
+        throw new AccessorResourceInvalidError({ operation: 'read', resourceIdentifier });
       throw new AccessorResourceNotFoundError({ operation: 'read', resourceIdentifier });
     }
     const start = options.start ?? 0;
@@ -80,7 +83,8 @@ export class MemoryAccessor extends BaseAccessor {
     const view = file.data.subarray(start, Math.max(start, end));
     const chunkSize = 64 * 1024;
     function* chunks() {
-      for (let offset = 0; offset < view.length; offset += chunkSize) yield view.subarray(offset, offset + chunkSize);
+      for (let offset = 0; offset < view.length; offset += chunkSize)
+        yield view.subarray(offset, offset + chunkSize);
     }
     const stream = Readable.from(chunks(), { objectMode: false });
     if (options.signal) {
@@ -92,10 +96,16 @@ export class MemoryAccessor extends BaseAccessor {
     return stream;
   }
 
-  async write(resourceIdentifier: string, source: WriteSource, options: WriteOptions = {}): Promise<WriteResult> {
+  async write(
+    resourceIdentifier: string,
+    source: WriteSource,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
     const key = this.key(resourceIdentifier);
     this.assertWritable(key, resourceIdentifier, options.overwrite ?? true);
-    const algorithms = [...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])])];
+    const algorithms = [
+      ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
+    ];
     const measuring = new MeasuringStream({ algorithms, onProgress: options.onProgress });
     const chunks: Buffer[] = [];
     await pipeline(
@@ -119,17 +129,21 @@ export class MemoryAccessor extends BaseAccessor {
 
   async remove(resourceIdentifier: string): Promise<void> {
     const key = this.key(resourceIdentifier);
-    if (this.containers.has(key)) throw new AccessorResourceInvalidError({ operation: 'remove', resourceIdentifier });
-    if (!this.files.delete(key)) throw new AccessorResourceNotFoundError({ operation: 'remove', resourceIdentifier });
+    if (this.containers.has(key))
+      throw new AccessorResourceInvalidError({ operation: 'remove', resourceIdentifier });
+    if (!this.files.delete(key))
+      throw new AccessorResourceNotFoundError({ operation: 'remove', resourceIdentifier });
   }
 
   async makeContainer(resourceIdentifier: string, recursive = true): Promise<void> {
     const key = this.key(resourceIdentifier);
-    if (this.files.has(key)) throw new AccessorResourceInvalidError({ operation: 'makeContainer', resourceIdentifier });
+    if (this.files.has(key))
+      throw new AccessorResourceInvalidError({ operation: 'makeContainer', resourceIdentifier });
     if (this.containers.has(key)) return;
     const parent = this.parentKey(key);
     if (!this.containers.has(parent)) {
-      if (!recursive) throw new AccessorParentResourceNotFoundError({ operation: 'makeContainer', resourceIdentifier });
+      if (!recursive)
+        throw new AccessorParentResourceNotFoundError({ operation: 'makeContainer', resourceIdentifier });
       await this.makeContainer(parent, true);
     }
     this.containers.add(key);
@@ -137,10 +151,14 @@ export class MemoryAccessor extends BaseAccessor {
 
   async removeContainer(resourceIdentifier: string, options: { recursive?: boolean } = {}): Promise<void> {
     const key = this.key(resourceIdentifier);
-    if (this.files.has(key)) throw new AccessorResourceInvalidError({ operation: 'removeContainer', resourceIdentifier });
-    if (!this.containers.has(key)) throw new AccessorResourceNotFoundError({ operation: 'removeContainer', resourceIdentifier });
+    if (this.files.has(key))
+      throw new AccessorResourceInvalidError({ operation: 'removeContainer', resourceIdentifier });
+    if (!this.containers.has(key))
+      throw new AccessorResourceNotFoundError({ operation: 'removeContainer', resourceIdentifier });
     const prefix = key === '' ? '' : `${key}/`;
-    const descendants = [...this.containers, ...this.files.keys()].filter((name) => name !== key && name.startsWith(prefix));
+    const descendants = [...this.containers, ...this.files.keys()].filter(
+      (name) => name !== key && name.startsWith(prefix),
+    );
     if (descendants.length > 0 && !options.recursive) {
       throw new AccessorContainerNotEmptyError({ operation: 'removeContainer', resourceIdentifier });
     }
@@ -170,7 +188,8 @@ export class MemoryAccessor extends BaseAccessor {
   }
 
   private assertWritable(key: string, resourceIdentifier: string, overwrite: boolean): void {
-    if (this.containers.has(key)) throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
+    if (this.containers.has(key))
+      throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
     if (!this.containers.has(this.parentKey(key))) {
       throw new AccessorParentResourceNotFoundError({ operation: 'write', resourceIdentifier });
     }

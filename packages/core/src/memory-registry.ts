@@ -63,7 +63,10 @@ export class MemoryRegistry implements Registry {
     for (const id of componentIds) this.locations.get(id)?.delete(locationId);
   }
 
-  async getComponentLocations(componentIds: string[], locationIds?: string[]): Promise<ComponentLocationRecord[]> {
+  async getComponentLocations(
+    componentIds: string[],
+    locationIds?: string[],
+  ): Promise<ComponentLocationRecord[]> {
     const wanted = locationIds && new Set(locationIds);
     const result: ComponentLocationRecord[] = [];
     for (const componentId of componentIds) {
@@ -76,7 +79,8 @@ export class MemoryRegistry implements Registry {
 
   async listComponentIds(locationId: string): Promise<string[]> {
     const ids: string[] = [];
-    for (const [componentId, byLocation] of this.locations) if (byLocation.has(locationId)) ids.push(componentId);
+    for (const [componentId, byLocation] of this.locations)
+      if (byLocation.has(locationId)) ids.push(componentId);
     return ids;
   }
 
@@ -84,7 +88,8 @@ export class MemoryRegistry implements Registry {
     const result: AvailabilityMap = {};
     for (const componentId of componentIds) {
       const availability: Record<string, number> = {};
-      for (const locationId of locationIds) availability[locationId] = roundAvailability(this.availability(componentId, locationId));
+      for (const locationId of locationIds)
+        availability[locationId] = roundAvailability(this.availability(componentId, locationId));
       result[componentId] = availability;
     }
     return result;

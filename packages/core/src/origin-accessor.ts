@@ -44,7 +44,11 @@ export class OriginAccessor extends BaseAccessor {
   async stat(resourceIdentifier: string): Promise<ResourceStat> {
     try {
       const info = await stat(this.path(resourceIdentifier));
-      return { size: info.isDirectory() ? 0 : info.size, isContainer: info.isDirectory(), modified: info.mtime };
+      return {
+        size: info.isDirectory() ? 0 : info.size,
+        isContainer: info.isDirectory(),
+        modified: info.mtime,
+      };
     } catch (error) {
       throw mapError(error, 'stat', resourceIdentifier);
     }
@@ -111,5 +115,8 @@ function mapError(error: unknown, operation: string, resourceIdentifier: string)
   if (code === 'ENOENT') return new AccessorResourceNotFoundError(options);
   if (code === 'ENOTDIR') return new AccessorResourceInvalidError(options);
   if (code === 'EACCES' || code === 'EPERM') return new AccessorPermissionDeniedError(options);
-  return new AccessorOperationFailedError({ ...options, transient: code === 'EMFILE' || code === 'EAGAIN' || code === 'EIO' });
+  return new AccessorOperationFailedError({
+    ...options,
+    transient: code === 'EMFILE' || code === 'EAGAIN' || code === 'EIO',
+  });
 }

@@ -1,5 +1,5 @@
+import { type Location, type LocationHost, UnmanagedLocation } from './location.js';
 import { MemoryRegistry } from './memory-registry.js';
-import { Location, type LocationHost, UnmanagedLocation } from './location.js';
 import { OriginAccessor } from './origin-accessor.js';
 import { OriginStructure } from './structure.js';
 

@@ -8,7 +8,6 @@ import { AccessorParentResourceNotFoundError, AccessorResourceIdentifierError } 
  */
 
 // C0 controls and DEL; a NUL byte truncates paths in C APIs.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** Split and validate a resource identifier; throws AccessorResourceIdentifierError. */
@@ -31,7 +30,10 @@ export function splitResourceIdentifier(resourceIdentifier: string): string[] {
   const segments = trimmed.split('/');
   for (const segment of segments) {
     if (segment === '' || segment === '.' || segment === '..') {
-      throw new AccessorResourceIdentifierError(resourceIdentifier, `invalid path segment ${JSON.stringify(segment)}`);
+      throw new AccessorResourceIdentifierError(
+        resourceIdentifier,
+        `invalid path segment ${JSON.stringify(segment)}`,
+      );
     }
   }
   return segments;

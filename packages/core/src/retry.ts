@@ -13,7 +13,10 @@ export interface RetryOptions {
 }
 
 /** Run `operation` again on transient errors, with exponential backoff and full jitter. */
-export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  operation: (attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
   const retries = options.retries ?? 3;
   const base = options.baseDelayMs ?? 200;
   const max = options.maxDelayMs ?? 10_000;

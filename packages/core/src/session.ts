@@ -16,7 +16,6 @@ export interface SessionOptions {
   pluginPaths?: string | string[];
 }
 
-
 export interface ConfigureLocationEventData {
   session: Session;
 }
@@ -69,7 +68,8 @@ export class Session {
       throw new LocationError(`A location named "${location.name}" already exists.`);
     }
     for (const existing of this.locations.values()) {
-      if (existing.id === location.id) throw new LocationError(`A location with id "${location.id}" already exists.`);
+      if (existing.id === location.id)
+        throw new LocationError(`A location with id "${location.id}" already exists.`);
     }
     location.attach(this);
     this.locations.set(location.name, location);
@@ -79,9 +79,12 @@ export class Session {
   /** A location by name or id. */
   getLocation(nameOrId: string): Location {
     const location =
-      this.locations.get(nameOrId) ?? [...this.locations.values()].find((candidate) => candidate.id === nameOrId);
+      this.locations.get(nameOrId) ??
+      [...this.locations.values()].find((candidate) => candidate.id === nameOrId);
     if (!location) {
-      throw new LocationError(`No location named "${nameOrId}". Known: ${[...this.locations.keys()].join(', ')}.`);
+      throw new LocationError(
+        `No location named "${nameOrId}". Known: ${[...this.locations.keys()].join(', ')}.`,
+      );
     }
     return location;
   }
@@ -175,7 +178,8 @@ export class Session {
     }
     const ids = components.map((component) => component.id);
     const maps: AvailabilityMap[] = [];
-    for (const [registry, locationIds] of byRegistry) maps.push(await registry.getAvailabilities(ids, locationIds));
+    for (const [registry, locationIds] of byRegistry)
+      maps.push(await registry.getAvailabilities(ids, locationIds));
     return components.map((component) => {
       const result: Record<string, number> = {};
       for (const location of locations) result[location.id] = 0;

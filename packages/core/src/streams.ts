@@ -24,7 +24,10 @@ export function defaultChunkSize(): number {
 export function toReadable(source: WriteSource): Readable {
   if (source instanceof Readable) return source;
   if (typeof source === 'string' || source instanceof Uint8Array) {
-    const buffer = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+    const buffer =
+      typeof source === 'string'
+        ? Buffer.from(source)
+        : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
     return Readable.from([buffer], { objectMode: false });
   }
   return Readable.from(source, { objectMode: false });

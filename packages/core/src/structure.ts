@@ -33,11 +33,17 @@ export class OriginStructure implements Structure {
  * (ftrack's `ResourceIdentifierTransformer`). The default passes them through.
  */
 export class ResourceIdentifierTransformer {
-  encode(resourceIdentifier: string, _context: { component?: ComponentRecord } = {}): string | Promise<string> {
+  encode(
+    resourceIdentifier: string,
+    _context: { component?: ComponentRecord } = {},
+  ): string | Promise<string> {
     return resourceIdentifier;
   }
 
-  decode(resourceIdentifier: string, _context: { component?: ComponentRecord } = {}): string | Promise<string> {
+  decode(
+    resourceIdentifier: string,
+    _context: { component?: ComponentRecord } = {},
+  ): string | Promise<string> {
     return resourceIdentifier;
   }
 }

@@ -41,14 +41,24 @@ export async function transferFile(
         if (source === target && target.copy && target.capabilities.serverSideCopy) {
           result = await target.copy(sourceResourceIdentifier, targetResourceIdentifier, copyOptions);
         } else if (target.copyFrom) {
-          result = await target.copyFrom(source, sourceResourceIdentifier, targetResourceIdentifier, copyOptions);
+          result = await target.copyFrom(
+            source,
+            sourceResourceIdentifier,
+            targetResourceIdentifier,
+            copyOptions,
+          );
         }
         if (result) options.onProgress?.(result.size);
       }
       if (!result) {
         const nativeMd5 = sourceStat.checksums?.md5;
-        const checksum: ExpectedChecksum | undefined = nativeMd5 ? { algorithm: 'md5', value: nativeMd5 } : undefined;
-        const stream = await source.createReadStream(sourceResourceIdentifier, options.signal ? { signal: options.signal } : {});
+        const checksum: ExpectedChecksum | undefined = nativeMd5
+          ? { algorithm: 'md5', value: nativeMd5 }
+          : undefined;
+        const stream = await source.createReadStream(
+          sourceResourceIdentifier,
+          options.signal ? { signal: options.signal } : {},
+        );
         try {
           result = await target.write(targetResourceIdentifier, stream, {
             size: sourceStat.size,

@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   AccessorOperationFailedError,
@@ -8,8 +8,8 @@ import {
   isTransientError,
   MemoryAccessor,
   readAll,
-  seededRandom,
   Session,
+  seededRandom,
 } from '../src/index.js';
 import { TestStructure, tempDir, writeFrames } from './helpers.js';
 
@@ -46,8 +46,15 @@ describe('ChaosAccessor', () => {
   it('transient write failures are retried by the transfer engine: the sequence lands whole', async () => {
     const session = new Session({ pluginPaths: [] });
     const inner = new MemoryAccessor();
-    const chaos = new ChaosAccessor(inner, [{ operation: 'write', ratio: 0.3, afterBytes: 1000 }], { seed: 7 });
-    const location = session.createLocation({ name: 'flaky', accessor: chaos, structure: new TestStructure(), priority: 1 });
+    const chaos = new ChaosAccessor(inner, [{ operation: 'write', ratio: 0.3, afterBytes: 1000 }], {
+      seed: 7,
+    });
+    const location = session.createLocation({
+      name: 'flaky',
+      accessor: chaos,
+      structure: new TestStructure(),
+      priority: 1,
+    });
     const dir = await tempDir();
     await writeFrames(dir, 20, 4096);
     const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-20]'), {}, null);
@@ -61,12 +68,19 @@ describe('ChaosAccessor', () => {
     const session = new Session({ pluginPaths: [] });
     const inner = new MemoryAccessor();
     const chaos = new ChaosAccessor(inner, [{ operation: 'write', after: 2, transient: false }]);
-    const location = session.createLocation({ name: 'broken', accessor: chaos, structure: new TestStructure(), priority: 1 });
+    const location = session.createLocation({
+      name: 'broken',
+      accessor: chaos,
+      structure: new TestStructure(),
+      priority: 1,
+    });
     const dir = await tempDir();
     await writeFrames(dir, 6, 1024);
     await writeFile(join(dir, 'x.txt'), 'x');
     const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-6]'), {}, null);
-    const error = await location.addComponent(sequence, session.origin, { concurrency: 1 }).catch((e: unknown) => e);
+    const error = await location
+      .addComponent(sequence, session.origin, { concurrency: 1 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ComponentTransferError);
     expect((error as ComponentTransferError).transferred).toHaveLength(2);
     expect(await location.getComponentAvailability(sequence)).toBe(0);

@@ -20,7 +20,12 @@ import { TestStructure, tempDir, writeFrames } from './helpers.js';
 async function setup() {
   const session = new Session({ pluginPaths: [] });
   const accessor = new MemoryAccessor();
-  const location = session.createLocation({ name: 'studio', accessor, structure: new TestStructure(), priority: 10 });
+  const location = session.createLocation({
+    name: 'studio',
+    accessor,
+    structure: new TestStructure(),
+    priority: 10,
+  });
   const dir = await tempDir();
   return { session, accessor, location, dir };
 }
@@ -63,9 +68,25 @@ describe('Location.addComponent', () => {
     await writeFile(join(dir, 'a.pdf'), 'A');
     await writeFile(join(dir, 'b.pdf'), 'BB');
     const members: Component[] = [];
-    const container: Component = { id: 'c0ffee00-0000-4000-8000-000000000001', name: 'docs', kind: 'container', fileType: '', size: 3 };
-    for (const [name, size] of [['a', 1], ['b', 2]] as const) {
-      members.push({ id: `member-${name}`, name, kind: 'file', fileType: '.pdf', size, container: { ...container } });
+    const container: Component = {
+      id: 'c0ffee00-0000-4000-8000-000000000001',
+      name: 'docs',
+      kind: 'container',
+      fileType: '',
+      size: 3,
+    };
+    for (const [name, size] of [
+      ['a', 1],
+      ['b', 2],
+    ] as const) {
+      members.push({
+        id: `member-${name}`,
+        name,
+        kind: 'file',
+        fileType: '.pdf',
+        size,
+        container: { ...container },
+      });
     }
     container.members = members;
     await session.origin.addComponents(
@@ -100,7 +121,9 @@ describe('Location.addComponent', () => {
     expect(error).toBeInstanceOf(LocationError);
     expect(error).not.toBeInstanceOf(ComponentInLocationError);
     expect((error as Error).message).toMatch(/already exists/);
-    expect((await readAll(await accessor.createReadStream(`${component.id}.bin`))).toString()).toBe('precious');
+    expect((await readAll(await accessor.createReadStream(`${component.id}.bin`))).toString()).toBe(
+      'precious',
+    );
     expect(await location.getComponentAvailability(component)).toBe(0);
   });
 
@@ -113,7 +136,11 @@ describe('Location.addComponent', () => {
     const original = accessor.write.bind(accessor);
     accessor.write = async (ri, source, options) => {
       if (ri.endsWith(`file.${failing.name}.exr`)) {
-        throw new AccessorOperationFailedError({ operation: 'write', resourceIdentifier: ri, message: 'disk on fire' });
+        throw new AccessorOperationFailedError({
+          operation: 'write',
+          resourceIdentifier: ri,
+          message: 'disk on fire',
+        });
       }
       return original(ri, source, options);
     };
@@ -229,7 +256,12 @@ describe('Session', () => {
     const session = new Session({ pluginPaths: [] });
     const structure = new TestStructure();
     session.createLocation({ name: 'far', accessor: new MemoryAccessor(), structure, priority: 60 });
-    const near = session.createLocation({ name: 'near', accessor: new MemoryAccessor(), structure, priority: 20 });
+    const near = session.createLocation({
+      name: 'near',
+      accessor: new MemoryAccessor(),
+      structure,
+      priority: 20,
+    });
     session.createLocation({ name: 'no-accessor', structure, priority: 1 });
     expect((await session.pickLocation())?.name).toBe('near');
     near.priority = 80;

@@ -20,7 +20,11 @@ function repoFixtures(): string | undefined {
   return existsSync(join(candidate, 'plates')) ? candidate : undefined;
 }
 
-async function printAvailability(session: Session, component: Component, locations: Location[]): Promise<void> {
+async function printAvailability(
+  session: Session,
+  component: Component,
+  locations: Location[],
+): Promise<void> {
   const availability = await session.getComponentAvailability(component, locations);
   const members = component.members ?? [];
   const perMember = await session.getComponentAvailabilities(members, locations);
@@ -44,15 +48,27 @@ async function printAvailability(session: Session, component: Component, locatio
 export async function demoCommand(options: DemoOptions, signal: AbortSignal, json = false): Promise<void> {
   const dir = resolve(options.dir ?? '.stowage-demo');
   await rm(dir, { recursive: true, force: true });
-  const fixtures = options.fixtures ? resolve(options.fixtures) : (repoFixtures() ?? (await writeDemoFixtures(join(dir, 'fixtures'))));
+  const fixtures = options.fixtures
+    ? resolve(options.fixtures)
+    : (repoFixtures() ?? (await writeDemoFixtures(join(dir, 'fixtures'))));
   const loaded: LoadedConfig = {
     file: null,
     baseDir: dir,
     config: configSchema.parse({
       registry: 'registry.db',
       locations: [
-        { name: 'local', priority: 10, accessor: { type: 'disk', prefix: 'local' }, structure: { type: 'id' } },
-        { name: 'archive', priority: 20, accessor: { type: 'disk', prefix: 'archive' }, structure: { type: 'standard' } },
+        {
+          name: 'local',
+          priority: 10,
+          accessor: { type: 'disk', prefix: 'local' },
+          structure: { type: 'id' },
+        },
+        {
+          name: 'archive',
+          priority: 20,
+          accessor: { type: 'disk', prefix: 'archive' },
+          structure: { type: 'standard' },
+        },
       ],
     }),
   };
@@ -75,14 +91,21 @@ export async function demoCommand(options: DemoOptions, signal: AbortSignal, jso
     ] as const) {
       const component = await session.createComponent(path, { name, version }, local, { signal });
       published.push(component);
-      log(`published ${component.kind.padEnd(9)} ${component.id} -> local:${await local.getResourceIdentifier(component)}`);
+      log(
+        `published ${component.kind.padEnd(9)} ${component.id} -> local:${await local.getResourceIdentifier(component)}`,
+      );
     }
     log();
     const reporter = createProgressReporter('local -> archive', { json });
-    await archive.addComponents(published, local, { signal, onProgress: (progress) => reporter.update(progress) });
+    await archive.addComponents(published, local, {
+      signal,
+      onProgress: (progress) => reporter.update(progress),
+    });
     reporter.stop();
     for (const component of published) {
-      log(`transferred ${component.kind.padEnd(9)} -> archive:${await archive.getResourceIdentifier(component)}`);
+      log(
+        `transferred ${component.kind.padEnd(9)} -> archive:${await archive.getResourceIdentifier(component)}`,
+      );
     }
     const sequence = published[1]!;
     log();
@@ -98,7 +121,9 @@ export async function demoCommand(options: DemoOptions, signal: AbortSignal, jso
     const check = await archive.verifyComponent(sequence, { sizes: true });
     log();
     log(`Deleted frame ${lost.name} on disk behind the registry's back; verify archive finds:`);
-    log(`  checked ${check.checked} registered frames, missing: ${check.missing.map((file) => file.name).join(', ') || 'none'}`);
+    log(
+      `  checked ${check.checked} registered frames, missing: ${check.missing.map((file) => file.name).join(', ') || 'none'}`,
+    );
     if (json) {
       const availability = await session.getComponentAvailability(sequence, [local, archive]);
       console.log(

@@ -1,7 +1,11 @@
 import type { CommandContext } from '../context.js';
 import { printJson, UsageError } from '../output.js';
 
-export async function lsCommand(context: CommandContext, locationName: string, resourceIdentifier = ''): Promise<void> {
+export async function lsCommand(
+  context: CommandContext,
+  locationName: string,
+  resourceIdentifier = '',
+): Promise<void> {
   const location = context.session.getLocation(locationName);
   if (!location.accessor) throw new UsageError(`Location "${locationName}" has no accessor.`);
   const accessor = location.accessor;
@@ -14,6 +18,8 @@ export async function lsCommand(context: CommandContext, locationName: string, r
   );
   if (context.options.json) return printJson(entries);
   for (const entry of entries) {
-    console.log(entry.container ? `${entry.resourceIdentifier}/` : `${entry.resourceIdentifier}  ${entry.size}`);
+    console.log(
+      entry.container ? `${entry.resourceIdentifier}/` : `${entry.resourceIdentifier}  ${entry.size}`,
+    );
   }
 }

@@ -19,14 +19,21 @@ export function parseVersionContext(value: string): VersionContext {
   const numberPart = parts.pop()!;
   const number = Number(numberPart.replace(/^v/i, ''));
   if (!Number.isInteger(number) || number < 0) {
-    throw new UsageError(`Invalid version number "${numberPart}" in --version-context.`, 'end it with v001 or 1');
+    throw new UsageError(
+      `Invalid version number "${numberPart}" in --version-context.`,
+      'end it with v001 or 1',
+    );
   }
   const asset = parts.pop()!;
   const [project, ...ancestors] = parts;
   return { project: project!, ancestors, asset, number };
 }
 
-export async function publishCommand(context: CommandContext, path: string, options: PublishOptions): Promise<void> {
+export async function publishCommand(
+  context: CommandContext,
+  path: string,
+  options: PublishOptions,
+): Promise<void> {
   const { session, signal } = context;
   const location = options.location ? session.getLocation(options.location) : await session.pickLocation();
   if (!location) throw new UsageError('No location to publish to.', 'pass --location <name>');

@@ -1,7 +1,11 @@
 import type { CommandContext } from '../context.js';
 import { printJson } from '../output.js';
 
-export async function removeCommand(context: CommandContext, componentId: string, options: { location: string }): Promise<void> {
+export async function removeCommand(
+  context: CommandContext,
+  componentId: string,
+  options: { location: string },
+): Promise<void> {
   const { session } = context;
   const location = session.getLocation(options.location);
   const component = await session.getComponent(componentId);

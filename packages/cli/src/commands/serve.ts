@@ -12,12 +12,16 @@ export async function serveCommand(options: ServeOptions, signal: AbortSignal): 
   try {
     module = (await import('@stowage/file-server')) as Record<string, unknown>;
   } catch (error) {
-    throw new UsageError(`Cannot load @stowage/file-server: ${(error as Error).message}`, 'npm install @stowage/file-server');
+    throw new UsageError(
+      `Cannot load @stowage/file-server: ${(error as Error).message}`,
+      'npm install @stowage/file-server',
+    );
   }
   const start = module.startFileServerFromEnv as
     | ((overrides: Record<string, unknown>) => Promise<{ url: string; close(): Promise<void> }>)
     | undefined;
-  if (typeof start !== 'function') throw new UsageError('This @stowage/file-server has no startFileServerFromEnv().');
+  if (typeof start !== 'function')
+    throw new UsageError('This @stowage/file-server has no startFileServerFromEnv().');
   const server = await start({ port: Number(options.port), host: options.host, root: options.root });
   console.log(`file server listening on ${server.url} (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

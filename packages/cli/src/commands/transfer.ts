@@ -8,7 +8,11 @@ export interface TransferOptions {
   concurrency?: string;
 }
 
-export async function transferCommand(context: CommandContext, componentId: string, options: TransferOptions): Promise<void> {
+export async function transferCommand(
+  context: CommandContext,
+  componentId: string,
+  options: TransferOptions,
+): Promise<void> {
   const { session, signal } = context;
   const target = session.getLocation(options.to);
   const component = await session.getComponent(componentId);
@@ -19,7 +23,11 @@ export async function transferCommand(context: CommandContext, componentId: stri
       .filter((location) => location !== target && location.accessor && location.manageData);
     const availability = await session.getComponentAvailability(component, candidates);
     source = candidates.find((location) => availability[location.id] === 100) ?? null;
-    if (!source) throw new UsageError(`Component ${componentId} is not fully available in any other location.`, 'pass --from <location>');
+    if (!source)
+      throw new UsageError(
+        `Component ${componentId} is not fully available in any other location.`,
+        'pass --from <location>',
+      );
   }
   const reporter = createProgressReporter(`${source.name} -> ${target.name}`, context.options);
   const started = Date.now();
@@ -35,5 +43,7 @@ export async function transferCommand(context: CommandContext, componentId: stri
   const seconds = (Date.now() - started) / 1000;
   const result = { id: component.id, from: source.name, to: target.name, bytes: component.size, seconds };
   if (context.options.json) return printJson(result);
-  console.log(`transferred ${component.id} from ${source.name} to ${target.name} (${component.size} bytes in ${seconds.toFixed(2)} s)`);
+  console.log(
+    `transferred ${component.id} from ${source.name} to ${target.name} (${component.size} bytes in ${seconds.toFixed(2)} s)`,
+  );
 }

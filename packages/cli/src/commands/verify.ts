@@ -7,11 +7,18 @@ export interface VerifyCommandOptions {
 }
 
 /** Exit code 3 when anything registered is missing or has the wrong size. */
-export async function verifyCommand(context: CommandContext, componentId: string, options: VerifyCommandOptions): Promise<number> {
+export async function verifyCommand(
+  context: CommandContext,
+  componentId: string,
+  options: VerifyCommandOptions,
+): Promise<number> {
   const { session } = context;
   const location = session.getLocation(options.location);
   const component = await session.getComponent(componentId);
-  const result = await location.verifyComponent(component, { sizes: options.sizes ?? true, signal: context.signal });
+  const result = await location.verifyComponent(component, {
+    sizes: options.sizes ?? true,
+    signal: context.signal,
+  });
   const summary = {
     id: component.id,
     location: location.name,
@@ -28,10 +35,14 @@ export async function verifyCommand(context: CommandContext, componentId: string
   };
   if (context.options.json) printJson(summary);
   else {
-    console.log(`verified ${summary.checked} file(s) of ${component.id} in ${location.name}: ${result.ok ? 'OK' : 'PROBLEMS'}`);
+    console.log(
+      `verified ${summary.checked} file(s) of ${component.id} in ${location.name}: ${result.ok ? 'OK' : 'PROBLEMS'}`,
+    );
     for (const file of summary.missing) console.log(`  missing: ${file.name} (${file.id})`);
     for (const entry of summary.sizeMismatches) {
-      console.log(`  corrupt: ${entry.name} (${entry.id}): expected ${entry.expected} bytes, found ${entry.actual}`);
+      console.log(
+        `  corrupt: ${entry.name} (${entry.id}): expected ${entry.expected} bytes, found ${entry.actual}`,
+      );
     }
     if (summary.unregistered > 0) console.log(`  not registered here: ${summary.unregistered} file(s)`);
   }
