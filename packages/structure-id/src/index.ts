@@ -1,1 +1,1 @@
-export {};
+export { IdStructure, type IdStructureOptions, sequenceExpression } from './id-structure.js';
