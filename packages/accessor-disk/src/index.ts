@@ -1,1 +1,2 @@
-export {};
+export { DiskAccessor, type DiskAccessorOptions } from './disk-accessor.js';
+export { mapFsError } from './map-error.js';

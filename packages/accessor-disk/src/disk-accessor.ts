@@ -1,0 +1,369 @@
+import { randomBytes } from 'node:crypto';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import {
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+} from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pathToFileURL } from 'node:url';
+import {
+  type Accessor,
+  AccessorResourceExistsError,
+  AccessorResourceIdentifierError,
+  AccessorResourceInvalidError,
+  assertIntegrity,
+  BaseAccessor,
+  type CopyOptions,
+  defineCapabilities,
+  MeasuringStream,
+  OperationAbortedError,
+  type ReadStreamOptions,
+  type ResourceStat,
+  toReadable,
+  type WriteOptions,
+  type WriteResult,
+  type WriteSource,
+} from '@stowage/core';
+import { mapFsError } from './map-error.js';
+
+export interface DiskAccessorOptions {
+  /** Root folder; every resource identifier resolves inside it. */
+  prefix: string;
+  /** fsync each file before it is published (default true): a crash never leaves a torn file. */
+  fsync?: boolean;
+}
+
+/** Our in-progress files: hidden, recognisable, never listed. */
+function tempPathFor(target: string): string {
+  // A short hint of the name keeps temp names legal when the target's name is at the length limit.
+  const name = basename(target).slice(0, 32);
+  return join(dirname(target), `.${name}.stowage-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+const TEMP_PATTERN = /^\.(.+)\.stowage-[0-9a-f]{12}\.tmp$/;
+
+/**
+ * The local filesystem. Writes go to a hidden temp file beside the target and
+ * are published by rename (or by link when overwriting is refused, which fails
+ * atomically if the target exists). Identifiers are confined to the prefix:
+ * `..`, absolute paths, control characters and symlinks that lead out are
+ * rejected with AccessorResourceIdentifierError.
+ */
+export class DiskAccessor extends BaseAccessor {
+  readonly name = 'disk';
+  readonly capabilities = defineCapabilities({
+    read: true,
+    write: true,
+    list: true,
+    stat: true,
+    rangeRead: true,
+    containers: 'real',
+    emptyContainers: true,
+    removeContainer: true,
+    serverSideCopy: true,
+    filesystemPath: true,
+    url: 'file',
+    atomicWrite: true,
+    conditionalCreate: true,
+    sequence: true,
+    pathConfinement: true,
+    symlinks: true,
+    maxNameLength: 255,
+  });
+  readonly prefix: string;
+  private readonly fsync: boolean;
+  private realPrefix: string | undefined;
+
+  constructor(options: DiskAccessorOptions) {
+    super();
+    if (!options?.prefix) throw new AccessorResourceIdentifierError('', 'DiskAccessor needs a prefix');
+    this.prefix = resolve(options.prefix);
+    this.fsync = options.fsync ?? true;
+  }
+
+  /** Absolute path of an identifier, checked lexically (segments, not string prefixes). */
+  override getFilesystemPath(resourceIdentifier: string): string {
+    const segments = this.segments(resourceIdentifier);
+    return segments.length === 0 ? this.prefix : join(this.prefix, ...segments);
+  }
+
+  /**
+   * The path, after checking that symlinks along it stay under the real root
+   * (the deepest existing ancestor is resolved; what does not exist yet cannot
+   * be a link).
+   */
+  private async safePath(resourceIdentifier: string): Promise<string> {
+    const path = this.getFilesystemPath(resourceIdentifier);
+    this.realPrefix ??= await realpath(this.prefix).catch(() => this.prefix);
+    let existing = path;
+    for (;;) {
+      try {
+        const real = await realpath(existing);
+        const rel = relative(this.realPrefix, real);
+        if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+          throw new AccessorResourceIdentifierError(resourceIdentifier, 'resolves outside the accessor root');
+        }
+        return path;
+      } catch (error) {
+        if (error instanceof AccessorResourceIdentifierError) throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw mapFsError(error, 'resolve', resourceIdentifier);
+        if (existing === this.prefix || existing === dirname(existing)) return path;
+        existing = dirname(existing);
+      }
+    }
+  }
+
+  private childIdentifier(resourceIdentifier: string, name: string): string {
+    const base = this.segments(resourceIdentifier).join('/');
+    return base ? `${base}/${name}` : name;
+  }
+
+  async list(resourceIdentifier: string): Promise<string[]> {
+    const path = await this.safePath(resourceIdentifier);
+    try {
+      const names = await readdir(path);
+      return names
+        .filter((name) => !TEMP_PATTERN.test(name))
+        .sort()
+        .map((name) => this.childIdentifier(resourceIdentifier, name));
+    } catch (error) {
+      throw mapFsError(error, 'list', resourceIdentifier);
+    }
+  }
+
+  async stat(resourceIdentifier: string): Promise<ResourceStat> {
+    const path = await this.safePath(resourceIdentifier);
+    try {
+      const info = await stat(path);
+      return {
+        size: info.isDirectory() ? 0 : info.size,
+        isContainer: info.isDirectory(),
+        modified: info.mtime,
+      };
+    } catch (error) {
+      throw mapFsError(error, 'stat', resourceIdentifier);
+    }
+  }
+
+  async createReadStream(resourceIdentifier: string, options: ReadStreamOptions = {}): Promise<Readable> {
+    const path = await this.safePath(resourceIdentifier);
+    const handle = await open(path, constants.O_RDONLY).catch((error: unknown) => {
+      throw mapFsError(error, 'read', resourceIdentifier);
+    });
+    const info = await handle.stat();
+    if (info.isDirectory()) {
+      await handle.close();
+      throw new AccessorResourceInvalidError({ operation: 'read', resourceIdentifier });
+    }
+    if (options.end !== undefined && options.end < (options.start ?? 0)) {
+      await handle.close();
+      return toReadable(new Uint8Array(0));
+    }
+    return createReadStream('', {
+      fd: handle,
+      highWaterMark: 1024 * 1024,
+      ...(options.start !== undefined ? { start: options.start } : {}),
+      ...(options.end !== undefined ? { end: options.end } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  async write(
+    resourceIdentifier: string,
+    source: WriteSource,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    const target = await this.safePath(resourceIdentifier);
+    if (this.segments(resourceIdentifier).length === 0) {
+      throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
+    }
+    const overwrite = options.overwrite ?? true;
+    const parent = dirname(target);
+    const parentInfo = await stat(parent).catch((error: unknown) => {
+      throw mapFsError(error, 'write', resourceIdentifier, true);
+    });
+    if (!parentInfo.isDirectory())
+      throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
+    const existing = await lstat(target).catch(() => undefined);
+    if (existing?.isDirectory())
+      throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
+    if (existing && !overwrite)
+      throw new AccessorResourceExistsError({ operation: 'write', resourceIdentifier });
+
+    const temp = tempPathFor(target);
+    const algorithms = [
+      ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
+    ];
+    const measuring = new MeasuringStream({
+      algorithms,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    try {
+      const output = createWriteStream(temp, { flags: 'wx', highWaterMark: 1024 * 1024 });
+      await pipeline(toReadable(source), measuring, output, options.signal ? { signal: options.signal } : {});
+      const result = { size: measuring.size, checksums: measuring.digests() };
+      assertIntegrity(resourceIdentifier, result, options);
+      if (this.fsync) {
+        const handle = await open(temp, 'r');
+        await handle.sync().finally(() => handle.close());
+      }
+      await this.publish(temp, target, resourceIdentifier, overwrite);
+      return result;
+    } catch (error) {
+      await unlink(temp).catch(() => {});
+      if (options.signal?.aborted) throw new OperationAbortedError(undefined, { cause: error });
+      throw mapFsError(error, 'write', resourceIdentifier);
+    }
+  }
+
+  /** Rename into place; without overwrite, link (fails with EEXIST atomically) then drop the temp name. */
+  private async publish(
+    temp: string,
+    target: string,
+    resourceIdentifier: string,
+    overwrite: boolean,
+  ): Promise<void> {
+    if (overwrite) {
+      await rename(temp, target);
+      return;
+    }
+    try {
+      await link(temp, target);
+      await unlink(temp);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST')
+        throw new AccessorResourceExistsError({ operation: 'write', resourceIdentifier });
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw error;
+      // Filesystems without hard links: check, then rename (a small race remains there).
+      if (
+        await lstat(target).then(
+          () => true,
+          () => false,
+        )
+      ) {
+        throw new AccessorResourceExistsError({ operation: 'write', resourceIdentifier });
+      }
+      await rename(temp, target);
+    }
+  }
+
+  async remove(resourceIdentifier: string): Promise<void> {
+    const path = await this.safePath(resourceIdentifier);
+    const info = await lstat(path).catch((error: unknown) => {
+      throw mapFsError(error, 'remove', resourceIdentifier);
+    });
+    if (info.isDirectory())
+      throw new AccessorResourceInvalidError({ operation: 'remove', resourceIdentifier });
+    await unlink(path).catch((error: unknown) => {
+      throw mapFsError(error, 'remove', resourceIdentifier);
+    });
+  }
+
+  async makeContainer(resourceIdentifier: string, recursive = true): Promise<void> {
+    const path = await this.safePath(resourceIdentifier);
+    try {
+      await mkdir(path, { recursive });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        if ((await stat(path)).isDirectory()) return;
+        throw new AccessorResourceInvalidError({ operation: 'makeContainer', resourceIdentifier, error });
+      }
+      throw mapFsError(error, 'makeContainer', resourceIdentifier, code === 'ENOENT');
+    }
+    const info = await stat(path);
+    if (!info.isDirectory())
+      throw new AccessorResourceInvalidError({ operation: 'makeContainer', resourceIdentifier });
+  }
+
+  async removeContainer(resourceIdentifier: string, options: { recursive?: boolean } = {}): Promise<void> {
+    const path = await this.safePath(resourceIdentifier);
+    const info = await lstat(path).catch((error: unknown) => {
+      throw mapFsError(error, 'removeContainer', resourceIdentifier);
+    });
+    if (!info.isDirectory())
+      throw new AccessorResourceInvalidError({ operation: 'removeContainer', resourceIdentifier });
+    if (this.segments(resourceIdentifier).length === 0 && options.recursive) {
+      // Empty the root but keep it: the prefix belongs to the configuration.
+      for (const name of await readdir(path)) await rm(join(path, name), { recursive: true, force: true });
+      return;
+    }
+    await (options.recursive ? rm(path, { recursive: true }) : rmdir(path)).catch((error: unknown) => {
+      throw mapFsError(error, 'removeContainer', resourceIdentifier);
+    });
+  }
+
+  /** Copy inside this root with copyFile (reflink where the filesystem can), atomically. */
+  async copy(source: string, target: string, options: CopyOptions = {}): Promise<WriteResult> {
+    return this.copyFromPath(await this.safePath(source), source, target, options);
+  }
+
+  /** Disk-to-disk fast path: any accessor with a filesystem path (another DiskAccessor, the origin). */
+  async copyFrom(
+    source: Accessor,
+    sourceResourceIdentifier: string,
+    target: string,
+    options: CopyOptions = {},
+  ): Promise<WriteResult | undefined> {
+    if (!source.capabilities.filesystemPath || !(source instanceof DiskAccessor || source.name === 'origin'))
+      return undefined;
+    return this.copyFromPath(
+      source.getFilesystemPath(sourceResourceIdentifier),
+      sourceResourceIdentifier,
+      target,
+      options,
+    );
+  }
+
+  private async copyFromPath(
+    from: string,
+    sourceIdentifier: string,
+    target: string,
+    options: CopyOptions,
+  ): Promise<WriteResult> {
+    const to = await this.safePath(target);
+    const overwrite = options.overwrite ?? true;
+    if (
+      !overwrite &&
+      (await lstat(to).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      throw new AccessorResourceExistsError({ operation: 'copy', resourceIdentifier: target });
+    }
+    const temp = tempPathFor(to);
+    try {
+      options.signal?.throwIfAborted();
+      await copyFile(from, temp, constants.COPYFILE_FICLONE);
+      const { size } = await stat(temp);
+      await this.publish(temp, to, target, overwrite);
+      return { size, checksums: {} };
+    } catch (error) {
+      await unlink(temp).catch(() => {});
+      throw mapFsError(
+        error,
+        'copy',
+        (error as NodeJS.ErrnoException).path === from ? sourceIdentifier : target,
+      );
+    }
+  }
+
+  override async getUrl(resourceIdentifier: string): Promise<string> {
+    return pathToFileURL(await this.safePath(resourceIdentifier)).href;
+  }
+}
