@@ -12,7 +12,11 @@ export async function run() {
   }
   for (let i = names.length; i < 50_000; i++) names.push(`/shots/misc/notes_${i}.txt`);
   const assembleMs = median(await timeRuns(7, () => assemble(names)));
-  report(results, { scenario: `assemble ${names.length} names`, stowageMs: assembleMs, note: assembleMs < 200 ? 'target < 200 ms: MET' : 'target < 200 ms: MISSED' });
+  report(results, {
+    scenario: `assemble ${names.length} names`,
+    stowageMs: assembleMs,
+    note: assembleMs < 200 ? 'target < 200 ms: MET' : 'target < 200 ms: MISSED',
+  });
   const expression = `/shots/a.%04d.exr [${Array.from({ length: 5000 }, (_, i) => `${i * 3 + 1}-${i * 3 + 2}`).join(', ')}]`;
   const parseMs = median(await timeRuns(7, () => parse(expression)));
   const collection = parse(expression);

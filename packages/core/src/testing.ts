@@ -1,1 +1,1 @@
-export {};
+export { describeRegistryContract, type RegistryContractOptions } from './testing/registry-contract.js';

@@ -1,0 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeRegistryContract } from '@stowage/core/testing';
+import { SqliteRegistry } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stowage-sqlite-'));
+let counter = 0;
+
+describeRegistryContract('SqliteRegistry (file)', {
+  create: () => new SqliteRegistry({ path: join(dir, `r${counter++}.db`) }),
+});
+describeRegistryContract('SqliteRegistry (:memory:)', {
+  create: () => new SqliteRegistry({ path: ':memory:' }),
+});
