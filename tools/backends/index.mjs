@@ -7,21 +7,17 @@
 //   install(): make the server binary available (apt, dpkg-deb -x, go build)
 //   start(): Promise<{ env: Record<string,string>, stop(): Promise<void> }>
 
-const KINDS = {
-  sftp: () => import('./kinds/sftp.mjs'),
-  proftpd: () => import('./kinds/proftpd.mjs'),
-  vsftpd: () => import('./kinds/vsftpd.mjs'),
-  s3: () => import('./kinds/s3.mjs'),
-  azure: () => import('./kinds/azure.mjs'),
-  nginx: () => import('./kinds/nginx.mjs'),
-};
+import { existsSync } from 'node:fs';
 
-export const kinds = Object.keys(KINDS);
+const KNOWN = ['sftp', 'proftpd', 'vsftpd', 's3', 'azure', 'nginx'];
+const kindFile = (kind) => new URL(`./kinds/${kind}.mjs`, import.meta.url);
+
+/** The backends this checkout has launchers for. */
+export const kinds = KNOWN.filter((kind) => existsSync(kindFile(kind)));
 
 async function load(kind) {
-  const loader = KINDS[kind];
-  if (!loader) throw new Error(`Unknown backend "${kind}". Known: ${kinds.join(', ')}`);
-  return loader();
+  if (!kinds.includes(kind)) throw new Error(`Unknown backend "${kind}". Known: ${kinds.join(', ')}`);
+  return import(kindFile(kind).href);
 }
 
 /** Install whatever the backend needs (idempotent). */
