@@ -10,7 +10,9 @@ export interface ServeOptions {
 export async function serveCommand(options: ServeOptions, signal: AbortSignal): Promise<void> {
   let module: Record<string, unknown>;
   try {
-    module = (await import('@stowage/file-server')) as Record<string, unknown>;
+    // Imported by name at run time: the file server is optional for CLI users.
+    const name = '@stowage/file-server';
+    module = (await import(name)) as Record<string, unknown>;
   } catch (error) {
     throw new UsageError(
       `Cannot load @stowage/file-server: ${(error as Error).message}`,
