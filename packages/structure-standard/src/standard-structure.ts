@@ -61,7 +61,7 @@ export class StandardStructure implements Structure {
   /** project / ancestors (or the project versions prefix) / asset / vNNN, sanitised. */
   private versionParts(component: ComponentRecord): string[] {
     const version: VersionContext | null | undefined = component.version;
-    if (!version || !version.project || !version.asset || !Number.isInteger(version.number)) {
+    if (!version?.project || !version.asset || !Number.isInteger(version.number)) {
       throw new StructureError(
         `Component ${JSON.stringify(component.id)} must be attached to a version and an asset with a parent context.`,
         { details: { componentId: component.id } },
