@@ -1,0 +1,131 @@
+import { AccessorError } from '@stowage/core';
+
+/**
+ * How to reach the server. The first five mirror ftrack-sftp-accessor's
+ * `SFTPAccessor(host, username, port=22, password=None, folder=None)`.
+ */
+export interface SftpAccessorOptions {
+  host: string;
+  /** Login name; default the local user name, as paramiko does. */
+  username?: string;
+  /** Default 22. */
+  port?: number;
+  password?: string;
+  /**
+   * Folder the accessor works under: relative to the login directory, or
+   * absolute. Created when missing. Default: the login directory.
+   */
+  folder?: string;
+  /** Alias of `folder`, as the other accessors name it. */
+  prefix?: string;
+
+  /** Private key contents (OpenSSH or PEM). */
+  privateKey?: string | Buffer;
+  /** Private key file, read at connect time. */
+  privateKeyPath?: string;
+  /** Passphrase of an encrypted private key. */
+  passphrase?: string;
+  /**
+   * ssh-agent socket. Default `SSH_AUTH_SOCK` when set; `false` turns the agent off.
+   * With no password, key or agent, ~/.ssh/id_ed25519, id_ecdsa and id_rsa are
+   * tried, so an install "managed entirely by local ssh keys" needs no settings.
+   */
+  agent?: string | false;
+
+  /**
+   * Expected host key fingerprint as `ssh-keygen -lf` prints it
+   * (`SHA256:...`). Without it or `hostVerifier` any host key is accepted.
+   */
+  hostFingerprint?: string;
+  /** Custom host key check; gets the raw key. */
+  hostVerifier?: (key: Buffer) => boolean;
+
+  /** Connections kept open at most (default 4). Operations share them. */
+  poolSize?: number;
+  /** Milliseconds to connect and authenticate (default 20 000). */
+  readyTimeout?: number;
+  /** Milliseconds between keepalive probes (default 10 000; 0 turns them off). */
+  keepaliveInterval?: number;
+  /** Unanswered keepalives before the connection counts as dropped (default 3). */
+  keepaliveCountMax?: number;
+  /** Milliseconds an unused connection stays open (default 10 000). */
+  idleTimeout?: number;
+  /** SFTP read/write requests in flight per transfer (default: about 4 MiB worth, 16 on OpenSSH). */
+  concurrency?: number;
+  /** Bytes per SFTP read/write request (default and cap: the server's limit, ~255 KiB on OpenSSH). */
+  chunkSize?: number;
+  /** Ask the server to fsync a file before publishing it (fsync@openssh.com). Default false. */
+  fsync?: boolean;
+  /** Check with the server's realpath that symbolic links stay under the root (default true). */
+  confineSymlinks?: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Accepted names per option, first wins: Stowage's, then ftrack-sftp-accessor's. */
+const ENV_NAMES = {
+  host: ['STOWAGE_SFTP_HOST', 'STOWAGE_SFTP_HOSTNAME', 'FTRACK_SFTP_ACCESSOR_HOSTNAME'],
+  port: ['STOWAGE_SFTP_PORT', 'FTRACK_SFTP_ACCESSOR_PORT'],
+  username: ['STOWAGE_SFTP_USERNAME', 'FTRACK_SFTP_ACCESSOR_USERNAME'],
+  password: ['STOWAGE_SFTP_PASSWORD', 'FTRACK_SFTP_ACCESSOR_PASSWORD'],
+  folder: ['STOWAGE_SFTP_FOLDER', 'FTRACK_SFTP_ACCESSOR_FOLDER'],
+  privateKey: ['STOWAGE_SFTP_PRIVATE_KEY'],
+  privateKeyPath: ['STOWAGE_SFTP_PRIVATE_KEY_PATH'],
+  passphrase: ['STOWAGE_SFTP_PASSPHRASE'],
+  hostFingerprint: ['STOWAGE_SFTP_HOST_FINGERPRINT'],
+  poolSize: ['STOWAGE_SFTP_POOL_SIZE'],
+} as const;
+
+function pick(env: Env, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+  }
+  return undefined;
+}
+
+function integer(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) {
+    throw new AccessorError(`${name} must be a positive integer, got ${JSON.stringify(value)}.`, {
+      details: { variable: name },
+    });
+  }
+  return number;
+}
+
+/**
+ * Options from environment variables: `STOWAGE_SFTP_*`, or the
+ * `FTRACK_SFTP_ACCESSOR_*` names of ftrack-sftp-accessor so a studio
+ * migrating changes nothing.
+ */
+export function sftpAccessorOptionsFromEnv(env: Env = process.env): SftpAccessorOptions {
+  const host = pick(env, ENV_NAMES.host);
+  if (host === undefined) {
+    throw new AccessorError(
+      'No SFTP host configured: set STOWAGE_SFTP_HOST (or FTRACK_SFTP_ACCESSOR_HOSTNAME).',
+      {
+        details: { variables: ENV_NAMES.host },
+      },
+    );
+  }
+  const options: SftpAccessorOptions = { host };
+  const port = integer('STOWAGE_SFTP_PORT', pick(env, ENV_NAMES.port));
+  if (port !== undefined) options.port = port;
+  const poolSize = integer('STOWAGE_SFTP_POOL_SIZE', pick(env, ENV_NAMES.poolSize));
+  if (poolSize !== undefined) options.poolSize = poolSize;
+  for (const key of [
+    'username',
+    'password',
+    'folder',
+    'privateKey',
+    'privateKeyPath',
+    'passphrase',
+    'hostFingerprint',
+  ] as const) {
+    const value = pick(env, ENV_NAMES[key]);
+    if (value !== undefined) options[key] = value;
+  }
+  return options;
+}

@@ -1,0 +1,630 @@
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  AccessorContainerNotEmptyError,
+  AccessorOperationFailedError,
+  AccessorResourceExistsError,
+  AccessorResourceIdentifierError,
+  AccessorResourceInvalidError,
+  assertIntegrity,
+  BaseAccessor,
+  type CopyOptions,
+  defineCapabilities,
+  MeasuringStream,
+  OperationAbortedError,
+  type ReadStreamOptions,
+  type ResourceStat,
+  toReadable,
+  type WriteOptions,
+  type WriteResult,
+  type WriteSource,
+  withRetry,
+} from '@stowage/core';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import { SftpConnectionPool } from './connection-pool.js';
+import type { SftpAccessorOptions } from './options.js';
+import { PipelinedReadStream } from './pipelined-read-stream.js';
+import { PipelinedWriteStream } from './pipelined-write-stream.js';
+import { channelOpen, lstatIfExists, sftpCalls, statIfExists } from './sftp-calls.js';
+import {
+  type ErrorContext,
+  parentNotFound,
+  SFTP_STATUS,
+  sftpStatus,
+  toAccessorError,
+} from './sftp-errors.js';
+
+/** Temp files of writes in progress: `.stowage-<16 hex>.tmp`, hidden from `list`. */
+const TEMP_NAME = /^\.stowage-[0-9a-f]{16}\.tmp$/;
+/** Default bytes in flight per transfer (requests x request size). */
+const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
+/** Files and directories removed in parallel by a recursive removeContainer. */
+const REMOVE_BATCH = 32;
+
+interface Root {
+  /** Absolute, symlink-free server path of the accessor's folder. */
+  path: string;
+}
+
+interface Operation extends ErrorContext {
+  resourceIdentifier: string;
+}
+
+/**
+ * Accessor for an SFTP server (ssh2): ftrack-sftp-accessor's `SFTPAccessor`,
+ * async and streaming. Operations share a small connection pool; transfers
+ * keep many requests in flight; writes go to a temp name and are renamed into
+ * place (posix-rename@openssh.com replaces atomically, hardlink@openssh.com
+ * publishes without replacing); the server's realpath keeps symbolic links
+ * from leading outside the folder.
+ */
+export class SftpAccessor extends BaseAccessor {
+  readonly name = 'sftp';
+  readonly capabilities = defineCapabilities({
+    read: true,
+    write: true,
+    list: true,
+    stat: true,
+    rangeRead: true,
+    containers: 'real',
+    emptyContainers: true,
+    removeContainer: true,
+    // copy-data extension (OpenSSH 9+); streamed through the client otherwise.
+    serverSideCopy: true,
+    atomicWrite: true,
+    conditionalCreate: true,
+    checksums: [],
+    sequence: true,
+    pathConfinement: true,
+    symlinks: true,
+    maxNameLength: 255,
+  });
+
+  readonly options: Readonly<SftpAccessorOptions>;
+  private readonly pool: SftpConnectionPool;
+  private rootPromise: Promise<Root> | undefined;
+
+  constructor(options: SftpAccessorOptions) {
+    super();
+    if (!options?.host)
+      throw new AccessorOperationFailedError({ operation: 'configure', message: 'SFTP host is required.' });
+    this.options = Object.freeze({ ...options });
+    this.pool = new SftpConnectionPool(this.options);
+  }
+
+  /** Connections open or opening now (for diagnostics and tests). */
+  get connectionCount(): number {
+    return this.pool.connectionCount;
+  }
+
+  async list(resourceIdentifier: string): Promise<string[]> {
+    const segments = this.segments(resourceIdentifier);
+    const op = { operation: 'list', resourceIdentifier };
+    return this.withSftp(op, { retry: true }, async (sftp, root) => {
+      const path = await this.resolve(sftp, root, segments, true, op);
+      let entries: Awaited<ReturnType<typeof sftpCalls.readdir>>;
+      try {
+        entries = await sftpCalls.readdir(sftp, path);
+      } catch (error) {
+        // OpenSSH answers "no such file" for a file too (ENOTDIR).
+        const stats = await statIfExists(sftp, path);
+        if (stats && !stats.isDirectory()) throw new AccessorResourceInvalidError({ ...op, error });
+        throw error;
+      }
+      const prefix = segments.join('/');
+      return entries
+        .map((entry) => entry.filename)
+        .filter((name) => name !== '.' && name !== '..' && !TEMP_NAME.test(name))
+        .map((name) => (prefix === '' ? name : `${prefix}/${name}`))
+        .sort();
+    });
+  }
+
+  async stat(resourceIdentifier: string): Promise<ResourceStat> {
+    const segments = this.segments(resourceIdentifier);
+    const op = { operation: 'stat', resourceIdentifier };
+    return this.withSftp(op, { retry: true }, async (sftp, root) => {
+      const path = await this.resolve(sftp, root, segments, true, op);
+      return toResourceStat(await sftpCalls.stat(sftp, path));
+    });
+  }
+
+  async createReadStream(resourceIdentifier: string, options: ReadStreamOptions = {}): Promise<Readable> {
+    const segments = this.segments(resourceIdentifier);
+    const signal = options.signal;
+    const op = { operation: 'read', resourceIdentifier, signal };
+    throwIfAborted(signal);
+    return withRetry(() => this.openReadStream(segments, options, op), {
+      retries: 1,
+      baseDelayMs: 50,
+      signal,
+    });
+  }
+
+  private async openReadStream(
+    segments: string[],
+    options: ReadStreamOptions,
+    op: Operation,
+  ): Promise<Readable> {
+    const lease = await this.pool.acquire();
+    let handle: Buffer | undefined;
+    try {
+      const root = await this.root(lease.sftp);
+      const path = await this.resolve(lease.sftp, root, segments, true, op);
+      handle = await sftpCalls.open(lease.sftp, path, 'r');
+      const stats = await sftpCalls.fstat(lease.sftp, handle);
+      if (stats.isDirectory()) throw new AccessorResourceInvalidError(op);
+      throwIfAborted(op.signal);
+      const start = Math.max(0, options.start ?? 0);
+      const end = Math.min(options.end === undefined ? stats.size : options.end + 1, stats.size);
+      const { chunkSize, concurrency } = this.transferShape(lease.sftp);
+      const stream = new PipelinedReadStream(lease.sftp, handle, {
+        start,
+        end: Math.max(start, end),
+        chunkSize,
+        concurrency,
+        mapError: (error) => toAccessorError(error, op),
+        onClose: () => lease.release(),
+      });
+      handle = undefined;
+      const signal = op.signal;
+      if (signal) {
+        const onAbort = () => stream.destroy(new OperationAbortedError());
+        signal.addEventListener('abort', onAbort, { once: true });
+        stream.once('close', () => signal.removeEventListener('abort', onAbort));
+      }
+      return stream;
+    } catch (error) {
+      if (handle) await sftpCalls.close(lease.sftp, handle).catch(() => {});
+      lease.release();
+      throw toAccessorError(error, op);
+    }
+  }
+
+  async write(
+    resourceIdentifier: string,
+    source: WriteSource,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    const segments = this.segments(resourceIdentifier);
+    const signal = options.signal;
+    const op = { operation: 'write', resourceIdentifier, signal };
+    const overwrite = options.overwrite ?? true;
+    let consumed = false;
+    try {
+      if (segments.length === 0)
+        throw new AccessorResourceInvalidError({ ...op, message: 'The root is a container.' });
+      throwIfAborted(signal);
+      return await this.withSftp(op, {}, async (sftp, root) => {
+        const [parent, target] = await Promise.all([
+          this.resolve(sftp, root, segments.slice(0, -1), true, op),
+          this.resolve(sftp, root, segments, false, op),
+        ]);
+        await this.checkWritable(sftp, target, overwrite, op);
+        const temp = posix.join(parent, `.stowage-${randomBytes(8).toString('hex')}.tmp`);
+        let handle: Buffer;
+        try {
+          handle = await sftpCalls.open(sftp, temp, 'wx', { mode: 0o644 });
+        } catch (error) {
+          if (sftpStatus(error) === SFTP_STATUS.NO_SUCH_FILE) throw parentNotFound(op, error);
+          throw error;
+        }
+        return this.fillAndPublish(
+          sftp,
+          handle,
+          temp,
+          target,
+          op,
+          overwrite,
+          async (writer) => {
+            const algorithms = [
+              ...new Set([
+                ...(options.checksums ?? []),
+                ...(options.checksum ? [options.checksum.algorithm] : []),
+              ]),
+            ];
+            const measuring = new MeasuringStream({ algorithms });
+            consumed = true;
+            await pipeline(toReadable(source), measuring, writer, signal ? { signal } : {});
+            const result = { size: measuring.size, checksums: measuring.digests() };
+            assertIntegrity(resourceIdentifier, result, options);
+            return result;
+          },
+          options.onProgress,
+        );
+      });
+    } finally {
+      // A source we never read would hold its own resources (e.g. another accessor's connection).
+      if (!consumed && source instanceof Readable) source.destroy();
+    }
+  }
+
+  /**
+   * Server-side copy with the copy-data extension (no bytes through the
+   * client); where the server lacks it, streams through the client.
+   */
+  async copy(source: string, target: string, options: CopyOptions = {}): Promise<WriteResult> {
+    const sourceSegments = this.segments(source);
+    const targetSegments = this.segments(target);
+    const signal = options.signal;
+    const op = { operation: 'copy', resourceIdentifier: target, signal };
+    const overwrite = options.overwrite ?? true;
+    if (targetSegments.length === 0)
+      throw new AccessorResourceInvalidError({ ...op, message: 'The root is a container.' });
+    throwIfAborted(signal);
+    return this.withSftp(op, {}, async (sftp, root) => {
+      const sourceOp = { operation: 'copy', resourceIdentifier: source, signal };
+      const [from, parent, to] = await Promise.all([
+        this.resolve(sftp, root, sourceSegments, true, sourceOp),
+        this.resolve(sftp, root, targetSegments.slice(0, -1), true, op),
+        this.resolve(sftp, root, targetSegments, false, op),
+      ]);
+      let sourceHandle: Buffer;
+      try {
+        sourceHandle = await sftpCalls.open(sftp, from, 'r');
+      } catch (error) {
+        throw toAccessorError(error, sourceOp);
+      }
+      try {
+        const stats = await sftpCalls.fstat(sftp, sourceHandle);
+        if (stats.isDirectory()) throw new AccessorResourceInvalidError(sourceOp);
+        await this.checkWritable(sftp, to, overwrite, op);
+        const temp = posix.join(parent, `.stowage-${randomBytes(8).toString('hex')}.tmp`);
+        let handle: Buffer;
+        try {
+          handle = await sftpCalls.open(sftp, temp, 'wx', { mode: 0o644 });
+        } catch (error) {
+          if (sftpStatus(error) === SFTP_STATUS.NO_SUCH_FILE) throw parentNotFound(op, error);
+          throw error;
+        }
+        return await this.fillAndPublish(sftp, handle, temp, to, op, overwrite, async (writer) => {
+          if (await sftpCalls.copyData(sftp, sourceHandle, handle)) {
+            writer.destroy();
+            return { size: stats.size, checksums: {} };
+          }
+          const { chunkSize, concurrency } = this.transferShape(sftp);
+          const reader = new PipelinedReadStream(sftp, sourceHandle, {
+            start: 0,
+            end: stats.size,
+            chunkSize,
+            concurrency,
+            mapError: (error) => toAccessorError(error, sourceOp),
+            // The handle is closed below, not by the stream.
+            onClose: () => {},
+          });
+          await pipeline(reader, writer, signal ? { signal } : {});
+          return { size: writer.acknowledged, checksums: {} };
+        });
+      } finally {
+        await sftpCalls.close(sftp, sourceHandle).catch(() => {});
+      }
+    });
+  }
+
+  async remove(resourceIdentifier: string): Promise<void> {
+    const segments = this.segments(resourceIdentifier);
+    const op = { operation: 'remove', resourceIdentifier };
+    if (segments.length === 0)
+      throw new AccessorResourceInvalidError({ ...op, message: 'The root is a container.' });
+    await this.withSftp(op, {}, async (sftp, root) => {
+      const path = await this.resolve(sftp, root, segments, false, op);
+      try {
+        await sftpCalls.unlink(sftp, path);
+      } catch (error) {
+        const stats = await lstatIfExists(sftp, path);
+        if (stats?.isDirectory()) throw new AccessorResourceInvalidError({ ...op, error });
+        throw error;
+      }
+    });
+  }
+
+  async makeContainer(resourceIdentifier: string, recursive = true): Promise<void> {
+    const segments = this.segments(resourceIdentifier);
+    const op = { operation: 'makeContainer', resourceIdentifier };
+    if (segments.length === 0) return;
+    await this.withSftp(op, {}, async (sftp, root) => {
+      const path = await this.resolve(sftp, root, segments, true, op);
+      await this.mkdir(sftp, root, path, recursive, op);
+    });
+  }
+
+  private async mkdir(
+    sftp: SFTPWrapper,
+    root: Root,
+    path: string,
+    recursive: boolean,
+    op: Operation,
+  ): Promise<void> {
+    try {
+      await sftpCalls.mkdir(sftp, path);
+      return;
+    } catch (error) {
+      const stats = await statIfExists(sftp, path);
+      if (stats?.isDirectory()) return;
+      if (stats) throw new AccessorResourceInvalidError({ ...op, error });
+      if (sftpStatus(error) !== SFTP_STATUS.NO_SUCH_FILE) throw error;
+      const parent = posix.dirname(path);
+      if (!recursive || parent === root.path || parent === path) throw parentNotFound(op, error);
+    }
+    await this.mkdir(sftp, root, posix.dirname(path), true, op);
+    // Another writer may create it meanwhile: that is fine.
+    await sftpCalls.mkdir(sftp, path).catch(async (error) => {
+      if (!(await statIfExists(sftp, path))?.isDirectory()) throw error;
+    });
+  }
+
+  async removeContainer(resourceIdentifier: string, options: { recursive?: boolean } = {}): Promise<void> {
+    const segments = this.segments(resourceIdentifier);
+    const op = { operation: 'removeContainer', resourceIdentifier };
+    await this.withSftp(op, {}, async (sftp, root) => {
+      const path = await this.resolve(sftp, root, segments, true, op);
+      // lstat: a link to a directory is not a container to empty.
+      const stats = await sftpCalls.lstat(sftp, path);
+      if (!stats.isDirectory()) throw new AccessorResourceInvalidError(op);
+      if (options.recursive) await this.emptyDirectory(sftp, path);
+      if (segments.length === 0) {
+        // The root itself stays, as with the other accessors.
+        if (!options.recursive && (await this.hasEntries(sftp, path)))
+          throw new AccessorContainerNotEmptyError(op);
+        return;
+      }
+      try {
+        await sftpCalls.rmdir(sftp, path);
+      } catch (error) {
+        // OpenSSH reports ENOTEMPTY as a generic FAILURE (4).
+        if (sftpStatus(error) === SFTP_STATUS.FAILURE && (await this.hasEntries(sftp, path))) {
+          throw new AccessorContainerNotEmptyError({ ...op, error });
+        }
+        throw error;
+      }
+    });
+  }
+
+  override async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  // --- internals ---
+
+  /**
+   * Run `body` with a pooled connection and the resolved root; failures become
+   * typed errors. Read-only operations retry once on a dropped connection.
+   */
+  private async withSftp<T>(
+    op: Operation,
+    { retry = false }: { retry?: boolean },
+    body: (sftp: SFTPWrapper, root: Root) => Promise<T>,
+  ): Promise<T> {
+    const attempt = async () => {
+      const lease = await this.pool.acquire();
+      try {
+        return await body(lease.sftp, await this.root(lease.sftp));
+      } catch (error) {
+        throw toAccessorError(error, op);
+      } finally {
+        lease.release();
+      }
+    };
+    return retry ? withRetry(attempt, { retries: 1, baseDelayMs: 50, signal: op.signal }) : attempt();
+  }
+
+  /** The folder's real path, created when missing; resolved once. */
+  private root(sftp: SFTPWrapper): Promise<Root> {
+    if (!this.rootPromise) {
+      this.rootPromise = this.resolveRoot(sftp);
+      // A failure (e.g. a dropped connection) is retried on the next call.
+      this.rootPromise.catch(() => {
+        this.rootPromise = undefined;
+      });
+    }
+    return this.rootPromise;
+  }
+
+  private async resolveRoot(sftp: SFTPWrapper): Promise<Root> {
+    const folder = this.options.folder ?? this.options.prefix ?? '';
+    const normalized = posix.normalize(folder === '' ? '.' : folder);
+    let stats = await statIfExists(sftp, normalized);
+    if (!stats) {
+      const absolute = normalized.startsWith('/');
+      const parts = normalized.split('/').filter((part) => part !== '' && part !== '.');
+      let current = absolute ? '/' : '.';
+      for (const part of parts) {
+        current = posix.join(current, part);
+        await sftpCalls.mkdir(sftp, current).catch(() => {});
+      }
+      stats = await statIfExists(sftp, normalized);
+    }
+    if (!stats?.isDirectory()) {
+      throw new AccessorOperationFailedError({
+        operation: 'connect',
+        message: `SFTP folder ${JSON.stringify(folder)} is not a directory and could not be created.`,
+      });
+    }
+    return { path: await sftpCalls.realpath(sftp, normalized) };
+  }
+
+  /**
+   * The server path for `segments`. With confineSymlinks (default), the
+   * server's realpath must stay under the root: of the whole path when the
+   * operation follows the last segment, else of its parent (rename, unlink).
+   */
+  private async resolve(
+    sftp: SFTPWrapper,
+    root: Root,
+    segments: string[],
+    followLast: boolean,
+    op: Operation,
+  ) {
+    const path = segments.length === 0 ? root.path : posix.join(root.path, ...segments);
+    if (this.options.confineSymlinks === false) return path;
+    const checked = followLast ? segments : segments.slice(0, -1);
+    if (checked.length === 0) return path;
+    const real = await this.realpathOfExisting(sftp, root, checked);
+    if (real !== root.path && !real.startsWith(root.path === '/' ? '/' : `${root.path}/`)) {
+      throw new AccessorResourceIdentifierError(
+        op.resourceIdentifier,
+        'resolves outside the root through a symbolic link',
+      );
+    }
+    return path;
+  }
+
+  /**
+   * realpath of the longest prefix the server can resolve, with the rest
+   * appended as it is: missing segments cannot be links, and where the server
+   * may not look (permission denied) the operation itself will be refused,
+   * unless the resolvable prefix already leads outside.
+   */
+  private async realpathOfExisting(sftp: SFTPWrapper, root: Root, segments: string[]): Promise<string> {
+    if (segments.length === 0) return root.path;
+    try {
+      // OpenSSH resolves a path whose last segment is missing, too.
+      return await sftpCalls.realpath(sftp, posix.join(root.path, ...segments));
+    } catch (error) {
+      const status = sftpStatus(error);
+      if (status !== SFTP_STATUS.NO_SUCH_FILE && status !== SFTP_STATUS.PERMISSION_DENIED) throw error;
+      const parent = await this.realpathOfExisting(sftp, root, segments.slice(0, -1));
+      return posix.join(parent, segments[segments.length - 1]!);
+    }
+  }
+
+  /** Refuse early, before any byte moves: a directory target, or an existing one without overwrite. */
+  private async checkWritable(
+    sftp: SFTPWrapper,
+    target: string,
+    overwrite: boolean,
+    op: Operation,
+  ): Promise<void> {
+    const existing = await lstatIfExists(sftp, target);
+    if (existing?.isDirectory()) throw new AccessorResourceInvalidError(op);
+    if (existing && !overwrite) throw new AccessorResourceExistsError(op);
+  }
+
+  /**
+   * Fill the open temp file through a pipelined writer, then publish it under
+   * `target`. On any failure or abort the temp file is removed.
+   */
+  private async fillAndPublish(
+    sftp: SFTPWrapper,
+    handle: Buffer,
+    temp: string,
+    target: string,
+    op: Operation,
+    overwrite: boolean,
+    fill: (writer: PipelinedWriteStream) => Promise<WriteResult>,
+    onProgress?: (bytes: number) => void,
+  ): Promise<WriteResult> {
+    let open = true;
+    let tempExists = true;
+    try {
+      const { chunkSize, concurrency } = this.transferShape(sftp);
+      const writer = new PipelinedWriteStream(sftp, handle, { chunkSize, concurrency, onProgress });
+      const result = await fill(writer);
+      throwIfAborted(op.signal);
+      if (this.options.fsync) await sftpCalls.fsync(sftp, handle);
+      open = false;
+      await sftpCalls.close(sftp, handle);
+      tempExists = await this.publish(sftp, temp, target, overwrite, op);
+      return result;
+    } finally {
+      if (open) await sftpCalls.close(sftp, handle).catch(() => {});
+      if (tempExists) await this.removeQuietly(sftp, temp);
+    }
+  }
+
+  /** Move the finished temp file into place; returns whether the temp name still exists. */
+  private async publish(sftp: SFTPWrapper, temp: string, target: string, overwrite: boolean, op: Operation) {
+    try {
+      if (overwrite) {
+        if (await sftpCalls.posixRename(sftp, temp, target)) return false;
+        // Plain SFTP rename does not replace (OpenSSH links, then unlinks), so
+        // without the extension replacing is two steps and not atomic.
+        await sftpCalls.unlink(sftp, target).catch(() => {});
+        await sftpCalls.rename(sftp, temp, target);
+        return false;
+      }
+      // link(2) fails when the target exists: create-only, atomically.
+      if (await sftpCalls.hardlink(sftp, temp, target)) return true;
+      await sftpCalls.rename(sftp, temp, target);
+      return false;
+    } catch (error) {
+      const existing = await lstatIfExists(sftp, target).catch(() => undefined);
+      if (existing?.isDirectory()) throw new AccessorResourceInvalidError({ ...op, error });
+      if (existing && !overwrite) throw new AccessorResourceExistsError({ ...op, error });
+      throw error;
+    }
+  }
+
+  /** Best-effort removal of a temp file, on a fresh connection if this one dropped. */
+  private async removeQuietly(sftp: SFTPWrapper, path: string): Promise<void> {
+    try {
+      if (channelOpen(sftp)) {
+        await sftpCalls.unlink(sftp, path);
+        return;
+      }
+      const lease = await this.pool.acquire();
+      try {
+        await sftpCalls.unlink(lease.sftp, path);
+      } finally {
+        lease.release();
+      }
+    } catch {
+      // Already gone, or the server is unreachable: nothing more we can do.
+    }
+  }
+
+  private async hasEntries(sftp: SFTPWrapper, path: string): Promise<boolean> {
+    const entries = await sftpCalls.readdir(sftp, path);
+    return entries.some((entry) => entry.filename !== '.' && entry.filename !== '..');
+  }
+
+  /** Remove everything under `path`; links are unlinked, never followed. */
+  private async emptyDirectory(sftp: SFTPWrapper, path: string): Promise<void> {
+    // OpenSSH's readdir attributes come from lstat.
+    const entries = (await sftpCalls.readdir(sftp, path)).filter(
+      (entry) => entry.filename !== '.' && entry.filename !== '..',
+    );
+    const directories = entries.filter((entry) => entry.attrs.isDirectory());
+    const others = entries.filter((entry) => !entry.attrs.isDirectory());
+    for (let index = 0; index < others.length; index += REMOVE_BATCH) {
+      await Promise.all(
+        others
+          .slice(index, index + REMOVE_BATCH)
+          .map((entry) => sftpCalls.unlink(sftp, posix.join(path, entry.filename))),
+      );
+    }
+    for (const entry of directories) {
+      const child = posix.join(path, entry.filename);
+      await this.emptyDirectory(sftp, child);
+      await sftpCalls.rmdir(sftp, child);
+    }
+  }
+
+  /**
+   * Request size and pipeline depth: the largest request the server takes
+   * (limits@openssh.com, ~255 KiB on OpenSSH, 32 KiB elsewhere) and about
+   * 4 MiB in flight, the fastest shape measured on loopback (bench/sftp).
+   */
+  private transferShape(sftp: SFTPWrapper): { chunkSize: number; concurrency: number } {
+    const limits = sftp as unknown as { _maxReadLen?: number; _maxWriteLen?: number };
+    const serverMax = Math.min(limits._maxReadLen ?? 32_000, limits._maxWriteLen ?? 32_000);
+    const chunkSize = Math.max(1024, Math.min(this.options.chunkSize ?? serverMax, serverMax));
+    const concurrency =
+      this.options.concurrency ?? Math.min(128, Math.max(16, Math.round(IN_FLIGHT_BYTES / chunkSize)));
+    return { chunkSize, concurrency: Math.max(1, concurrency) };
+  }
+}
+
+function toResourceStat(stats: Stats): ResourceStat {
+  return {
+    size: stats.isDirectory() ? 0 : stats.size,
+    isContainer: stats.isDirectory(),
+    modified: new Date(stats.mtime * 1000),
+  };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new OperationAbortedError();
+}
