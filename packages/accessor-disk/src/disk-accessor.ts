@@ -27,6 +27,7 @@ import {
   BaseAccessor,
   type CopyOptions,
   defineCapabilities,
+  type ListEntry,
   MeasuringStream,
   OperationAbortedError,
   type ReadStreamOptions,
@@ -142,6 +143,22 @@ export class DiskAccessor extends BaseAccessor {
     } catch (error) {
       throw mapFsError(error, 'list', resourceIdentifier);
     }
+  }
+
+  /** Children with sizes: one readdir, then local stats in parallel. */
+  async listStats(resourceIdentifier: string): Promise<ListEntry[]> {
+    const children = await this.list(resourceIdentifier);
+    const base = await this.safePath(resourceIdentifier);
+    return Promise.all(
+      children.map(async (child) => {
+        const info = await stat(join(base, child.slice(child.lastIndexOf('/') + 1))).catch(() => undefined);
+        return {
+          resourceIdentifier: child,
+          size: info?.isFile() ? info.size : 0,
+          isContainer: info?.isDirectory() ?? false,
+        };
+      }),
+    );
   }
 
   async stat(resourceIdentifier: string): Promise<ResourceStat> {

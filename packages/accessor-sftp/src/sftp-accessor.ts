@@ -12,6 +12,7 @@ import {
   BaseAccessor,
   type CopyOptions,
   defineCapabilities,
+  type ListEntry,
   MeasuringStream,
   OperationAbortedError,
   type ReadStreamOptions,
@@ -100,6 +101,11 @@ export class SftpAccessor extends BaseAccessor {
   }
 
   async list(resourceIdentifier: string): Promise<string[]> {
+    return (await this.listStats(resourceIdentifier)).map((entry) => entry.resourceIdentifier);
+  }
+
+  /** Children with sizes from one readdir (its attributes come with the names). */
+  async listStats(resourceIdentifier: string): Promise<ListEntry[]> {
     const segments = this.segments(resourceIdentifier);
     const op = { operation: 'list', resourceIdentifier };
     return this.withSftp(op, { retry: true }, async (sftp, root) => {
@@ -115,10 +121,21 @@ export class SftpAccessor extends BaseAccessor {
       }
       const prefix = segments.join('/');
       return entries
-        .map((entry) => entry.filename)
-        .filter((name) => name !== '.' && name !== '..' && !TEMP_NAME.test(name))
-        .map((name) => (prefix === '' ? name : `${prefix}/${name}`))
-        .sort();
+        .filter(
+          (entry) => entry.filename !== '.' && entry.filename !== '..' && !TEMP_NAME.test(entry.filename),
+        )
+        .map((entry) => ({
+          resourceIdentifier: prefix === '' ? entry.filename : `${prefix}/${entry.filename}`,
+          size: Number(entry.attrs.size ?? 0),
+          isContainer: (entry.attrs.mode & 0o170000) === 0o040000,
+        }))
+        .sort((a, b) =>
+          a.resourceIdentifier < b.resourceIdentifier
+            ? -1
+            : a.resourceIdentifier > b.resourceIdentifier
+              ? 1
+              : 0,
+        );
     });
   }
 

@@ -102,6 +102,17 @@ describe('stowage CLI (end to end)', () => {
     const broken = stowage(dir, 'verify', id, '--location', 'archive');
     expect(broken.code).toBe(3);
     expect(broken.stdout).toMatch(/missing: 1007/);
+    expect(broken.stdout).toMatch(/missing frames: 1007/);
+    await writeFile(
+      join(dir, 'archive', 'demo', 'sq010', 'shot010', 'plate', 'v002', 'plate.1008.exr'),
+      'truncated',
+    );
+    const corrupt = stowage(dir, 'verify', id, '--location', 'archive', '--json');
+    expect(corrupt.code).toBe(3);
+    expect(JSON.parse(corrupt.stdout)).toMatchObject({
+      checked: 48,
+      sizeMismatches: [{ name: '1008', expected: 8192, actual: 9 }],
+    });
 
     const again = stowage(dir, 'transfer', id, '--to', 'archive');
     expect(again.code).toBe(1);

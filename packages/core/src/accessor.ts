@@ -44,6 +44,13 @@ export interface ResourceStat {
   checksums?: Checksums;
 }
 
+/** A child of a container with what a listing can tell without a stat per entry. */
+export interface ListEntry {
+  resourceIdentifier: string;
+  size: number;
+  isContainer: boolean;
+}
+
 export interface GetUrlOptions {
   /** Seconds until a signed URL expires. */
   expiresIn?: number;
@@ -66,6 +73,11 @@ export interface Accessor {
 
   /** Resource identifiers of the container's children. */
   list(resourceIdentifier: string): Promise<string[]>;
+  /**
+   * Children with sizes, from one listing where the backend returns them
+   * (SFTP readdir, S3 ListObjectsV2); used by verifyComponent.
+   */
+  listStats?(resourceIdentifier: string): Promise<ListEntry[]>;
   exists(resourceIdentifier: string): Promise<boolean>;
   isFile(resourceIdentifier: string): Promise<boolean>;
   isContainer(resourceIdentifier: string): Promise<boolean>;

@@ -499,17 +499,34 @@ export class Location {
       list.push(file);
     }
     const missing: Component[] = [];
-    const present: Component[] = [];
+    const sizeMismatches: VerifyResult['sizeMismatches'] = [];
+    const unsized: Component[] = [];
     for (const [container, list] of byContainer) {
       options.signal?.throwIfAborted();
-      const children = new Set(await accessor.list(container).catch(() => [] as string[]));
-      for (const file of list) (children.has(identifiers.get(file.id)!) ? present : missing).push(file);
+      // One listing per container; with listStats it carries the sizes too.
+      const entries = accessor.listStats
+        ? await accessor.listStats(container).catch(() => [])
+        : (await accessor.list(container).catch(() => [] as string[])).map((resourceIdentifier) => ({
+            resourceIdentifier,
+            size: undefined as number | undefined,
+          }));
+      const sizes = new Map(entries.map((entry) => [entry.resourceIdentifier, entry.size]));
+      for (const file of list) {
+        const resourceIdentifier = identifiers.get(file.id)!;
+        if (!sizes.has(resourceIdentifier)) missing.push(file);
+        else if (options.sizes) {
+          const size = sizes.get(resourceIdentifier);
+          if (size === undefined) unsized.push(file);
+          else if (size !== file.size)
+            sizeMismatches.push({ component: file, expected: file.size, actual: size });
+        }
+      }
     }
-    const sizeMismatches: VerifyResult['sizeMismatches'] = [];
-    if (options.sizes) {
+    if (unsized.length > 0) {
+      // Accessors without listStats: a stat per file, bounded.
       const limit = pLimit(8);
       await Promise.all(
-        present.map((file) =>
+        unsized.map((file) =>
           limit(async () => {
             options.signal?.throwIfAborted();
             const { size } = await accessor.stat(identifiers.get(file.id)!);

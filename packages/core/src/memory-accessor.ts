@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadStreamOptions, ResourceStat, WriteOptions, WriteResult } from './accessor.js';
+import type { ListEntry, ReadStreamOptions, ResourceStat, WriteOptions, WriteResult } from './accessor.js';
 import { BaseAccessor } from './accessor.js';
 import { defineCapabilities } from './capabilities.js';
 import {
@@ -60,6 +60,14 @@ export class MemoryAccessor extends BaseAccessor {
         children.push(name);
     }
     return children.sort();
+  }
+
+  async listStats(resourceIdentifier: string): Promise<ListEntry[]> {
+    const children = await this.list(resourceIdentifier);
+    return children.map((child) => {
+      const file = this.files.get(child);
+      return { resourceIdentifier: child, size: file?.data.length ?? 0, isContainer: !file };
+    });
   }
 
   async stat(resourceIdentifier: string): Promise<ResourceStat> {

@@ -325,3 +325,33 @@ describe('Session', () => {
     expect(loaded.members?.[0]?.container?.id).toBe(sequence.id);
   });
 });
+
+describe('Location.verifyComponent', () => {
+  it('finds missing and wrong-size frames with one listing per container', async () => {
+    const { session, accessor, location, dir } = await setup();
+    await writeFrames(dir, 10, 100);
+    const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-10]'), {}, location);
+    expect((await location.verifyComponent(sequence, { sizes: true })).ok).toBe(true);
+    await accessor.remove(`${sequence.id}/file.0003.exr`);
+    await accessor.write(`${sequence.id}/file.0005.exr`, 'short');
+    let lists = 0;
+    let stats = 0;
+    const listStats = accessor.listStats.bind(accessor);
+    accessor.listStats = async (ri) => {
+      lists++;
+      return listStats(ri);
+    };
+    const stat = accessor.stat.bind(accessor);
+    accessor.stat = async (ri) => {
+      stats++;
+      return stat(ri);
+    };
+    const result = await location.verifyComponent(sequence, { sizes: true });
+    expect(result.ok).toBe(false);
+    expect(result.checked).toBe(10);
+    expect(result.missing.map((file) => file.name)).toEqual(['0003']);
+    expect(result.sizeMismatches).toEqual([expect.objectContaining({ expected: 100, actual: 5 })]);
+    expect(lists).toBe(1);
+    expect(stats).toBe(0);
+  });
+});

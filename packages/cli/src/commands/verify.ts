@@ -1,3 +1,4 @@
+import { Collection } from '@stowage/sequence';
 import type { CommandContext } from '../context.js';
 import { printJson } from '../output.js';
 
@@ -38,6 +39,15 @@ export async function verifyCommand(
     console.log(
       `verified ${summary.checked} file(s) of ${component.id} in ${location.name}: ${result.ok ? 'OK' : 'PROBLEMS'}`,
     );
+    if (component.kind === 'sequence' && result.missing.length > 0) {
+      const frames = new Collection(
+        '',
+        '',
+        component.padding ?? 0,
+        result.missing.map((file) => Number(file.name)),
+      );
+      console.log(`  missing frames: ${frames.format('{ranges}')}`);
+    }
     for (const file of summary.missing) console.log(`  missing: ${file.name} (${file.id})`);
     for (const entry of summary.sizeMismatches) {
       console.log(
