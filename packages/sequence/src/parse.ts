@@ -1,53 +1,53 @@
 import { Collection, DEFAULT_FORMAT } from './collection.js';
 import { ParseError } from './errors.js';
 import { parseFileSeq } from './fileseq.js';
+import { parseFrameRange } from './frame-range.js';
 
-// clique's expressions for each pattern key.
+// clique's expression for each pattern key. Two extensions: ranges may hold
+// negative frames (`-3--1`), and {range} may be a single index (what
+// format('{range}') writes for a one-index collection).
 const EXPRESSIONS: Record<string, string> = {
   head: '(?<head>.*)',
   tail: '(?<tail>.*)',
   padding: '%(?<padding>\\d*)d',
-  range: '(?<range>-?\\d+--?\\d+)?',
+  range: '(?<range>-?\\d+(?:--?\\d+)?)?',
   ranges: '(?<ranges>[\\d ,\\-]+)?',
   holes: '(?<holes>[\\d ,\\-]+)',
 };
 
+// Compiled patterns; bounded so that callers passing many distinct patterns do not grow it forever.
 const compiled = new Map<string, RegExp>();
 
 function patternExpression(pattern: string): RegExp {
   let expression = compiled.get(pattern);
-  if (!expression) {
-    const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const source = escaped.replace(
-      /\\\{(head|tail|padding|range|ranges|holes)\\\}/g,
-      (_m, key: string) => EXPRESSIONS[key]!,
-    );
+  if (expression) return expression;
+  const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const source = escaped.replace(
+    /\\\{(head|tail|padding|range|ranges|holes)\\\}/g,
+    (_match, key: string) => EXPRESSIONS[key]!,
+  );
+  try {
+    // `s`: a head or tail may hold any character, newlines included.
     expression = new RegExp(`^${source}$`, 's');
-    compiled.set(pattern, expression);
+  } catch (error) {
+    // A key used twice makes duplicate group names (Python raises too).
+    throw new ParseError(`Invalid pattern ${JSON.stringify(pattern)}: ${(error as Error).message}`);
   }
+  if (compiled.size >= 64) compiled.clear();
+  compiled.set(pattern, expression);
   return expression;
 }
 
-/** Split "1-3, 5, 7-8" (clique ranges, negative frames allowed) into indexes. */
-function rangeIndexes(value: string): number[] {
-  const indexes: number[] = [];
-  for (const raw of value.split(',')) {
-    const part = raw.trim();
-    if (part === '') continue;
-    const match = /^(-?\d+)(?:-(-?\d+))?$/.exec(part);
-    if (!match) throw new ParseError(`Invalid range ${JSON.stringify(part)}.`);
-    const start = Number(match[1]);
-    const end = match[2] === undefined ? start : Number(match[2]);
-    for (let index = start; index <= end; index++) indexes.push(index);
-  }
-  return indexes;
-}
-
 /**
- * Parse a formatted collection (clique's parse), e.g.
- * `parse('/path/file.%04d.exr [1-5, 7, 8, 10-20]')`. With the default pattern,
- * a value that does not match falls back to fileseq syntax
- * (`file.1-100#.exr`, `file.%04d.exr 1-10x2`, `file.$F4.exr`).
+ * Parse a formatted collection (clique's `parse`):
+ * `parse('/path/file.%04d.exr [1-5, 7, 8, 10-20]')`. `pattern` may use the
+ * keys `{head} {padding} {tail} {range} {ranges} {holes}` (default
+ * `'{head}{padding}{tail} [{ranges}]'`). Throws ParseError when `value` does
+ * not match.
+ *
+ * Without a pattern, a value that is not in clique's format is tried as
+ * fileseq syntax (`a.1-100#.exr`, `a.%04d.exr 1-10x2`, `a.$F4.exr`); pass
+ * the pattern explicitly to accept clique's format only.
  */
 export function parse(value: string, pattern?: string | null): Collection {
   const match = patternExpression(pattern ?? DEFAULT_FORMAT).exec(value);
@@ -56,21 +56,23 @@ export function parse(value: string, pattern?: string | null): Collection {
       const fileseq = parseFileSeq(value);
       if (fileseq) return fileseq;
     }
-    throw new ParseError(`Value ${JSON.stringify(value)} did not match pattern.`);
+    throw new ParseError(
+      `Value ${JSON.stringify(value)} did not match pattern ${JSON.stringify(pattern ?? DEFAULT_FORMAT)}.`,
+    );
   }
   const groups = match.groups ?? {};
+  let indexes: number[] = [];
+  if (groups.range !== undefined) indexes = parseFrameRange(groups.range);
+  if (groups.ranges !== undefined) indexes = indexes.concat(parseFrameRange(groups.ranges));
   const padding = groups.padding ? Number(groups.padding) : 0;
-  const collection = new Collection(groups.head ?? '', groups.tail ?? '', padding);
-  if (groups.range !== undefined) for (const index of rangeIndexes(groups.range)) collection.addIndex(index);
-  if (groups.ranges !== undefined)
-    for (const index of rangeIndexes(groups.ranges)) collection.addIndex(index);
+  const collection = new Collection(groups.head ?? '', groups.tail ?? '', padding, indexes);
   if (groups.holes !== undefined) {
-    const kept = new Set(collection.indexes);
-    for (const index of rangeIndexes(groups.holes)) {
-      if (!kept.delete(index))
-        throw new ParseError(`Hole ${index} is outside the range of ${JSON.stringify(value)}.`);
+    for (const index of parseFrameRange(groups.holes)) {
+      // clique raises KeyError for a hole outside the range.
+      if (!collection.removeIndex(index)) {
+        throw new ParseError(`Hole ${index} is not in the range of ${JSON.stringify(value)}.`);
+      }
     }
-    return new Collection(collection.head, collection.tail, padding, kept);
   }
   return collection;
 }

@@ -45,12 +45,14 @@ describe('fileseq-style syntax', () => {
   it('formats compact frame ranges with steps', () => {
     expect(formatFrameRange([1, 3, 5, 7, 9, 15])).toBe('1-9x2,15');
     expect(formatFrameRange([1, 2, 3, 4])).toBe('1-4');
-    expect(formatFrameRange([1, 2])).toBe('1,2');
+    expect(formatFrameRange([1, 2])).toBe('1-2'); // as fileseq.framesToFrameRange
+    expect(formatFrameRange([1, 3])).toBe('1,3');
     expect(formatFrameRange([-3, -2, -1, 2])).toBe('-3--1,2');
     expect(formatFrameRange([])).toBe('');
     expect(parseFrameRange('1-10x2,15,-3--1')).toEqual([-3, -2, -1, 1, 3, 5, 7, 9, 15]);
     expect(() => parseFrameRange('1-x')).toThrow(ParseError);
-    expect(() => parseFrameRange('5-1')).toThrow(ParseError);
+    // fileseq accepts descending ranges; a Collection keeps indexes sorted.
+    expect(parseFrameRange('5-1')).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('formats fileseq strings', () => {
