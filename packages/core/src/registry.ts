@@ -29,7 +29,10 @@ export type AvailabilityMap = Record<string, Record<string, number>>;
  * implementation passes the contract suite in `@stowage/core/testing`.
  */
 export interface Registry {
-  /** Insert or update component records (members may come in the same batch). */
+  /**
+   * Insert or update component records (members may come in the same batch).
+   * Reads return copies; an absent `containerId` or `version` reads back as null.
+   */
   putComponents(components: StoredComponent[]): Promise<void>;
   getComponent(id: string): Promise<StoredComponent | undefined>;
   getComponents(ids: string[]): Promise<StoredComponent[]>;
@@ -38,8 +41,9 @@ export interface Registry {
 
   /**
    * Register component-locations in one transaction. If any component is
-   * already in the location, nothing is written and the returned list names
-   * those components (the caller raises ComponentInLocationError).
+   * already in the location (or twice in the batch), nothing is written and
+   * the returned list names those components, each once, in batch order (the
+   * caller raises ComponentInLocationError).
    */
   addComponentLocations(records: ComponentLocationRecord[]): Promise<{ conflicts: string[] }>;
   /** Remove component-locations in one transaction; missing ones are ignored. */
@@ -52,7 +56,8 @@ export interface Registry {
   /**
    * Availability of components in locations (ftrack's rules): a component
    * without members is 0 or 100; one with members is the mean of its members'
-   * availabilities, its own record ignored.
+   * availabilities, its own record ignored. A component met again inside
+   * itself (a malformed cycle) counts as 0 there.
    */
   getAvailabilities(componentIds: string[], locationIds: string[]): Promise<AvailabilityMap>;
 

@@ -1,2 +1,2 @@
-export { MIGRATIONS, migrate } from './migrations.js';
+export { MIGRATIONS, type Migration, migrate } from './migrations.js';
 export { SqliteRegistry, type SqliteRegistryOptions } from './sqlite-registry.js';

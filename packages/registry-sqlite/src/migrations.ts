@@ -1,7 +1,14 @@
+import { StowageError } from '@stowage/core';
 import type { Database } from 'better-sqlite3';
 
-/** Ordered schema migrations; `PRAGMA user_version` records how many ran. */
-export const MIGRATIONS: Array<(db: Database) => void> = [
+/** One schema step; runs inside the migration transaction. */
+export type Migration = (db: Database) => void;
+
+/**
+ * Ordered schema migrations; `PRAGMA user_version` records how many ran.
+ * Append only: databases in the field are at some index of this list.
+ */
+export const MIGRATIONS: readonly Migration[] = [
   (db) => {
     db.exec(`
       CREATE TABLE components (
@@ -26,16 +33,24 @@ export const MIGRATIONS: Array<(db: Database) => void> = [
   },
 ];
 
-/** Bring the schema up to date inside one transaction (safe when several processes open the file). */
-export function migrate(db: Database): void {
-  db.transaction(() => {
-    const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
-      throw new Error(
-        `Registry schema version ${current} is newer than this @stowage/registry-sqlite (${MIGRATIONS.length}).`,
-      );
-    }
-    for (let version = current; version < MIGRATIONS.length; version++) MIGRATIONS[version]!(db);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
-  }).immediate();
+/**
+ * Bring the schema up to date in one IMMEDIATE transaction: when several
+ * processes open a new file at once, one migrates and the others wait, then
+ * find nothing left to do. A failed step rolls every step back.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  return db
+    .transaction(() => {
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (current > migrations.length) {
+        throw new StowageError(
+          `Registry schema version ${current} is newer than this @stowage/registry-sqlite supports (${migrations.length}).`,
+          { details: { schemaVersion: current, supported: migrations.length, path: db.name } },
+        );
+      }
+      for (let version = current; version < migrations.length; version++) migrations[version]!(db);
+      db.pragma(`user_version = ${migrations.length}`);
+      return migrations.length;
+    })
+    .immediate();
 }
