@@ -1,1 +1,3 @@
-export {};
+export { FTP_CAPABILITIES } from './capabilities.js';
+export { mapFtpError } from './errors.js';
+export { FtpAccessor, type FtpAccessorOptions } from './ftp-accessor.js';
