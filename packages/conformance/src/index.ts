@@ -1,5 +1,11 @@
 export { type CaseContext, type ConformanceCase, md5, rejectsWith, sha256, testBytes } from './context.js';
 export {
+  type FaultCampaignOptions,
+  type FaultCampaignReport,
+  type FaultCampaignRun,
+  runFaultCampaign,
+} from './fault-campaign.js';
+export {
   ALL_CASES,
   type ConformanceOptions,
   describeAccessorConformance,
