@@ -31,3 +31,40 @@ describe('SFTP under connection cuts', () => {
     expect(report.completed + report.failedCleanly).toBe(runs);
   }, 600_000);
 });
+
+describe('SFTP with bytes corrupted in flight', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy({ targetPort: serverEnv().port });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it('corrupted uploads are never published or registered (SSH MACs catch them; retries redo them)', async () => {
+    const corruptRuns = Math.max(2, Math.round(runs / 2));
+    const report = await runFaultCampaign({
+      runs: corruptRuns,
+      seed: 901,
+      fileSize: 16 * 1024 * 1024,
+      frames: 40,
+      createAccessor: () => isolatedAccessor({ port: proxy.port, readyTimeout: 2000 }).accessor,
+      // Flip bytes on the next connection somewhere in the upload; nothing to cut.
+      beforeRun: ({ random, totalBytes }) =>
+        proxy.setFault({
+          mode: 'corrupt',
+          afterBytes: Math.floor(random() * totalBytes * 0.9),
+          direction: 'up',
+          connections: 1,
+        }),
+      interrupt: () => {},
+    });
+    proxy.clearFault();
+    console.log(
+      `sftp corruption campaign: runs ${report.runs}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}, connections faulted ${proxy.stats.faulted}`,
+    );
+    expect(report.details.filter((run) => run.outcome === 'corrupt')).toEqual([]);
+    expect(report.completed + report.failedCleanly).toBe(corruptRuns);
+    expect(proxy.stats.faulted).toBeGreaterThan(0);
+  }, 600_000);
+});

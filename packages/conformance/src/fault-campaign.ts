@@ -27,8 +27,13 @@ export interface FaultCampaignOptions {
   seed?: number;
   /** A fresh accessor on the server through the fault proxy, rooted in an empty folder. */
   createAccessor: () => Accessor | Promise<Accessor>;
-  /** Break every open connection now (e.g. the proxy's `dropAll`). */
+  /** Break every open connection now (e.g. the proxy's `dropAll`); called once per run at the cut. */
   interrupt: () => void;
+  /**
+   * Arrange a fault before a run starts (e.g. the proxy corrupting the next
+   * connection after a random byte count); `random` is the run's seeded source.
+   */
+  beforeRun?: (run: { seed: number; random: () => number; totalBytes: number }) => void;
   /** Size of the file scenario (default 64 MiB). */
   fileSize?: number;
   /** Frames of the sequence scenario (default 100) and their size (default 64 KiB). */
@@ -204,6 +209,7 @@ async function runOnce(
     const total = filesOf(component).reduce((sum, file) => sum + (file.size ?? 0), 0);
     // Somewhere in the first 95 %, never at 0, so the cut lands mid-transfer.
     const cutAtBytes = 1 + Math.floor(next() * total * 0.95);
+    options.beforeRun?.({ seed, random: next, totalBytes: total });
     let cut = false;
     const run = { seed, scenario, cutAtBytes } as const;
     let failure: unknown;
