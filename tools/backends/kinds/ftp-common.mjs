@@ -6,7 +6,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BackendStartError, CACHE_DIR, HOST } from '../util.mjs';
+import { BackendStartError, HOST } from '../util.mjs';
 
 /** The account FTP sessions run as (vsftpd logs in through PAM, proftpd maps its virtual user onto it). */
 export const FTP_SYSTEM_USER = 'stowage-ftp';
@@ -53,13 +53,21 @@ export function ensureFtpSystemUser() {
 }
 
 /**
- * The system account's password: random per machine, kept in the git-ignored
- * cache (0600) so concurrent starts agree on it, and set with chpasswd.
+ * The system account's password: random per machine, kept (0600) in a
+ * machine-wide folder, as the account is machine-wide: servers started from
+ * two checkouts at once must agree on it, else one's chpasswd locks the other
+ * out mid-run. Set with chpasswd.
  */
+const MACHINE_STATE_DIR = '/var/lib/stowage-test-backends';
+
 export function systemUserPassword() {
-  const file = join(CACHE_DIR, 'ftp', 'system-user-password');
-  mkdirSync(join(CACHE_DIR, 'ftp'), { recursive: true, mode: 0o700 });
-  if (!existsSync(file)) writeFileSync(file, randomPassword(), { mode: 0o600, flag: 'wx' });
+  const file = join(MACHINE_STATE_DIR, 'ftp-system-user-password');
+  mkdirSync(MACHINE_STATE_DIR, { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, randomPassword(), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error;
+  }
   const password = readFileSync(file, 'utf8').trim();
   execFileSync('chpasswd', [], {
     input: `${FTP_SYSTEM_USER}:${password}\n`,
