@@ -20,7 +20,10 @@ const TRANSIENT_SOCKET_CODES = new Set([
 ]);
 
 /** basic-ftp reports a dropped or timed-out connection with plain Errors. */
-const TRANSIENT_MESSAGE = /timeout|closed|FIN packet|socket hang up|ECONNRESET|EPIPE|data connection/i;
+// TLS alerts and handshake failures on a data connection are connection
+// failures too: a new connection (new handshake) usually succeeds.
+const TRANSIENT_MESSAGE =
+  /timeout|closed|FIN packet|socket hang up|ECONNRESET|EPIPE|data connection|data socket|SSL routines|handshake/i;
 
 /** The FTP reply code of a server error, if `error` is one. */
 export function ftpCode(error: unknown): number | undefined {

@@ -12,6 +12,7 @@ import {
   assertIntegrity,
   BaseAccessor,
   defaultChunkSize,
+  isTransientError,
   joinResourceIdentifier,
   MeasuringStream,
   OperationAbortedError,
@@ -65,6 +66,8 @@ const tempName = () => `.stowage-${randomBytes(8).toString('hex')}.tmp`;
 
 /** A ranged read that stops this close to the end lets the transfer finish instead of reconnecting. */
 const DRAIN_LIMIT = 256 * 1024;
+/** Extra attempts of an in-memory upload whose data connection failed. */
+const DATA_CONNECTION_RETRIES = 2;
 
 /**
  * FTP and FTPS through basic-ftp: passive mode, a pool of connections,
@@ -194,6 +197,26 @@ export class FtpAccessor extends BaseAccessor {
     resourceIdentifier: string,
     source: WriteSource,
     options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    // Every upload opens a new data connection (and over FTPS a TLS
+    // handshake), which now and then fails under load. A source held in
+    // memory can simply be sent again; a stream cannot, so its caller retries
+    // (transferFile does, from the source).
+    const replayable = typeof source === 'string' || source instanceof Uint8Array;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.writeOnce(resourceIdentifier, source, options);
+      } catch (error) {
+        if (!replayable || attempt >= DATA_CONNECTION_RETRIES || options.signal?.aborted) throw error;
+        if (!isTransientError(error)) throw error;
+      }
+    }
+  }
+
+  private async writeOnce(
+    resourceIdentifier: string,
+    source: WriteSource,
+    options: WriteOptions,
   ): Promise<WriteResult> {
     const segments = this.segments(resourceIdentifier);
     const context = { operation: 'write', resourceIdentifier };
