@@ -1,0 +1,168 @@
+import { createHash, type Hash, randomBytes } from 'node:crypto';
+import { addAbortSignal, type Readable } from 'node:stream';
+import type { BlobRequestConditions, BlockBlobClient } from '@azure/storage-blob';
+import {
+  AccessorOperationFailedError,
+  assertIntegrity,
+  type ChecksumAlgorithm,
+  type Checksums,
+  type ExpectedChecksum,
+  isHashSupported,
+  OperationAbortedError,
+} from '@stowage/core';
+import { MAX_BLOCK_SIZE, MAX_BLOCKS } from './options.js';
+
+export interface BlockUploadOptions {
+  resourceIdentifier: string;
+  blockSize: number;
+  concurrency: number;
+  /** Send each block's MD5 for the service to check. */
+  blockMd5: boolean;
+  /** Expected total, for integrity and to grow the block size past 50,000 blocks. */
+  size?: number | undefined;
+  checksum?: ExpectedChecksum | undefined;
+  checksums?: ChecksumAlgorithm[] | undefined;
+  conditions?: BlobRequestConditions | undefined;
+  metadata?: Record<string, string> | undefined;
+  signal?: AbortSignal | undefined;
+  /** Bytes the service has acknowledged so far (monotone). */
+  onProgress?: ((bytes: number) => void) | undefined;
+}
+
+const HASH_NAMES: Partial<Record<ChecksumAlgorithm, string>> = { md5: 'md5', sha1: 'sha1', sha256: 'sha256' };
+
+/**
+ * Stream `source` into a block blob: blocks of `blockSize` staged with up to
+ * `concurrency` in flight (each with its transactional MD5, which the service
+ * checks), then one Put Block List with the whole blob's Content-MD5 and the
+ * write conditions. Only that commit makes the blob visible, so a failed,
+ * aborted or mismatched upload leaves nothing (staged blocks are discarded by
+ * the service). A source smaller than one block goes up in one Put Blob.
+ * Memory: at most (concurrency + 1) blocks.
+ */
+export async function uploadBlocks(
+  client: BlockBlobClient,
+  source: Readable,
+  options: BlockUploadOptions,
+): Promise<{ size: number; checksums: Checksums }> {
+  const signal = options.signal;
+  if (signal) addAbortSignal(signal, source);
+  const algorithms = [
+    ...new Set<ChecksumAlgorithm>([
+      'md5',
+      ...(options.checksums ?? []),
+      ...(options.checksum ? [options.checksum.algorithm] : []),
+    ]),
+  ].filter(isHashSupported);
+  const hashes = algorithms.map(
+    (algorithm) => [algorithm, createHash(HASH_NAMES[algorithm]!)] as [ChecksumAlgorithm, Hash],
+  );
+  let blockSize = Math.min(MAX_BLOCK_SIZE, Math.max(1, options.blockSize));
+  if (options.size !== undefined && Math.ceil(options.size / blockSize) > MAX_BLOCKS) {
+    blockSize = Math.min(MAX_BLOCK_SIZE, Math.ceil(options.size / MAX_BLOCKS));
+  }
+  const concurrency = Math.max(1, options.concurrency);
+  const idPrefix = randomBytes(12).toString('hex');
+  const blockIds: string[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let acknowledged = 0;
+  let total = 0;
+  // Pieces of the block being filled (views, no copy until the block is complete).
+  let pending: Buffer[] = [];
+  let filled = 0;
+  const takeBlock = () => {
+    const block = pending.length === 1 ? pending[0]! : Buffer.concat(pending, filled);
+    pending = [];
+    filled = 0;
+    return block;
+  };
+
+  const stage = (block: Buffer) => {
+    if (blockIds.length >= MAX_BLOCKS) {
+      throw new AccessorOperationFailedError({
+        operation: 'write',
+        resourceIdentifier: options.resourceIdentifier,
+        message: `More than ${MAX_BLOCKS} blocks of ${blockSize} bytes: pass \`size\` or a larger blockSize.`,
+      });
+    }
+    const id = Buffer.from(`${idPrefix}-${String(blockIds.length).padStart(6, '0')}`).toString('base64');
+    blockIds.push(id);
+    const task = client
+      .stageBlock(id, block, block.length, {
+        ...(options.blockMd5 ? { transactionalContentMD5: createHash('md5').update(block).digest() } : {}),
+        ...(signal ? { abortSignal: signal } : {}),
+      })
+      .then(
+        () => {
+          acknowledged += block.length;
+          options.onProgress?.(acknowledged);
+        },
+        (error: unknown) => {
+          failure ??= error;
+        },
+      )
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  };
+
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer | string>) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (failure) throw failure;
+      if (signal?.aborted) throw new OperationAbortedError();
+      total += bytes.length;
+      for (const [, hash] of hashes) hash.update(bytes);
+      let offset = 0;
+      while (offset < bytes.length) {
+        const take = Math.min(bytes.length - offset, blockSize - filled);
+        pending.push(offset === 0 && take === bytes.length ? bytes : bytes.subarray(offset, offset + take));
+        filled += take;
+        offset += take;
+        if (filled === blockSize) {
+          stage(takeBlock());
+          while (inFlight.size >= concurrency && !failure) await Promise.race(inFlight);
+          if (failure) throw failure;
+        }
+      }
+    }
+    if (signal?.aborted) throw new OperationAbortedError();
+    const checksums: Checksums = {};
+    for (const [algorithm, hash] of hashes) checksums[algorithm] = hash.digest('hex');
+    const measured = { size: total, checksums };
+    // Before anything becomes visible: a wrong size or checksum commits nothing.
+    assertIntegrity(options.resourceIdentifier, measured, options);
+    const contentMD5 = Buffer.from(checksums.md5!, 'hex');
+    const common = {
+      blobHTTPHeaders: { blobContentMD5: contentMD5 },
+      ...(options.conditions ? { conditions: options.conditions } : {}),
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+      ...(signal ? { abortSignal: signal } : {}),
+    };
+    if (blockIds.length === 0) {
+      // Everything fits in one request: Put Blob, atomic as well.
+      const body = filled > 0 ? takeBlock() : Buffer.alloc(0);
+      await client.upload(body, body.length, common);
+      options.onProgress?.(body.length);
+    } else {
+      if (filled > 0) stage(takeBlock());
+      await Promise.all(inFlight);
+      if (failure) throw failure;
+      await client.commitBlockList(blockIds, common);
+    }
+    // Report only what the caller asked for (md5 is always computed for Content-MD5).
+    const wanted = new Set([
+      ...(options.checksums ?? []),
+      ...(options.checksum ? [options.checksum.algorithm] : []),
+    ]);
+    const result: Checksums = {};
+    for (const algorithm of wanted)
+      if (checksums[algorithm] !== undefined) result[algorithm] = checksums[algorithm];
+    return { size: total, checksums: result };
+  } catch (error) {
+    source.destroy();
+    // Let staged requests settle so nothing runs after we return.
+    await Promise.allSettled(inFlight);
+    throw error;
+  }
+}
