@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream } from 'node:fs';
 import {
   copyFile,
+  type FileHandle,
   link,
   lstat,
   mkdir,
@@ -228,18 +229,22 @@ export class DiskAccessor extends BaseAccessor {
       algorithms,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
+    // The temp file is opened before any byte flows, so a source that fails
+    // at once cannot race its creation past the cleanup below.
+    let handle: FileHandle | undefined;
     try {
-      const output = createWriteStream(temp, { flags: 'wx', highWaterMark: 1024 * 1024 });
+      handle = await open(temp, 'wx');
+      // The stream owns the handle from here: it closes it, after an fsync
+      // when `flush` is on, before the pipeline settles.
+      const output = createWriteStream('', { fd: handle, flush: this.fsync, highWaterMark: 1024 * 1024 });
+      handle = undefined;
       await pipeline(toReadable(source), measuring, output, options.signal ? { signal: options.signal } : {});
       const result = { size: measuring.size, checksums: measuring.digests() };
       assertIntegrity(resourceIdentifier, result, options);
-      if (this.fsync) {
-        const handle = await open(temp, 'r');
-        await handle.sync().finally(() => handle.close());
-      }
       await this.publish(temp, target, resourceIdentifier, overwrite);
       return result;
     } catch (error) {
+      await handle?.close().catch(() => {});
       await unlink(temp).catch(() => {});
       if (options.signal?.aborted) throw new OperationAbortedError(undefined, { cause: error });
       throw mapFsError(error, 'write', resourceIdentifier);
