@@ -24,6 +24,7 @@ import {
   defineCapabilities,
   type GetUrlOptions,
   type ListEntry,
+  markAppearedDuringWrite,
   normalizeResourceIdentifier,
   OperationAbortedError,
   type ReadStreamOptions,
@@ -315,6 +316,9 @@ export class AzureBlobAccessor extends BaseAccessor {
         onProgress: options.onProgress,
       });
     } catch (error) {
+      // Absent at the check above, present at the commit: possibly our own
+      // commit, retried by the SDK after its reply was lost.
+      if (consumed && !overwrite) throw markAppearedDuringWrite(toAccessorError(error, op));
       throw toAccessorError(error, op);
     } finally {
       // A source we never read would hold its own resources (e.g. another accessor's connection).

@@ -4,6 +4,7 @@ import {
   AccessorResourceExistsError,
   AccessorResourceNotFoundError,
   AccessorUnsupportedOperationError,
+  markAppearedDuringWrite,
   OperationAbortedError,
   StowageError,
 } from '@stowage/core';
@@ -114,7 +115,12 @@ export function toAccessorError(
   };
   if (isNotFound(error)) return new AccessorResourceNotFoundError(options);
   if (DENIED.has(code) || status === 403) return new AccessorPermissionDeniedError(options);
-  if (isPreconditionFailed(error)) return new AccessorResourceExistsError(options);
+  if (isPreconditionFailed(error)) {
+    const exists = new AccessorResourceExistsError(options);
+    // The SDK retried the conditional request: its first try may have published the object.
+    const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+    return attempts > 1 ? markAppearedDuringWrite(exists) : exists;
+  }
   if (UNSUPPORTED.has(code) || status === 501) return new AccessorUnsupportedOperationError(options);
   const shape = error as S3ErrorShape | null;
   // Server trouble, throttling and network errors may pass on a retry; a

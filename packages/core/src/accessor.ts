@@ -33,6 +33,12 @@ export interface WriteOptions {
 export interface WriteResult {
   size: number;
   checksums: Checksums;
+  /**
+   * Set by the transfer engine when it adopted an identical target that a
+   * lost-reply attempt may have published: possibly not this call's file, so
+   * a rollback leaves it alone.
+   */
+  adopted?: boolean;
 }
 
 export interface ResourceStat {

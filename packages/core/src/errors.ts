@@ -202,6 +202,22 @@ export class AccessorResourceExistsError extends AccessorResourceError {
 }
 
 /**
+ * Mark an "exists" error raised at publication although the target was absent
+ * when the write began: the resource may be this write's own, published by a
+ * request whose reply was lost and that the client library then retried. The
+ * transfer engine adopts such a target when its bytes equal the source's.
+ */
+export function markAppearedDuringWrite<T>(error: T): T {
+  if (error instanceof AccessorResourceExistsError) error.details.appearedDuringWrite = true;
+  return error;
+}
+
+/** Whether an error is an "exists" error marked by `markAppearedDuringWrite`. */
+export function appearedDuringWrite(error: unknown): boolean {
+  return error instanceof AccessorResourceExistsError && error.details.appearedDuringWrite === true;
+}
+
+/**
  * Raise when written or read bytes do not match the expected size or checksum
  * (Stowage addition).
  */

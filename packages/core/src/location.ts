@@ -278,6 +278,8 @@ export class Location {
     };
     const report = () => options.onProgress?.({ ...progress });
     const written: string[] = [];
+    // Identical targets adopted after a lost reply: registered on success, never rolled back.
+    const adopted: string[] = [];
     const errors: Array<{ componentId: string; error: unknown }> = [];
     const madeContainers = new Map<string, Promise<void>>();
     const ensureContainer = (resourceIdentifier: string): Promise<void> => {
@@ -308,7 +310,7 @@ export class Location {
             try {
               const parent = parentResourceIdentifierOf(step.targetResourceIdentifier);
               if (parent !== undefined && parent !== '') await ensureContainer(parent);
-              await transferFile(
+              const result = await transferFile(
                 source.accessor,
                 step.sourceResourceIdentifier,
                 target,
@@ -326,7 +328,8 @@ export class Location {
                   },
                 },
               );
-              written.push(step.targetResourceIdentifier);
+              if (result.adopted) adopted.push(step.targetResourceIdentifier);
+              else written.push(step.targetResourceIdentifier);
               progress.componentsDone++;
               report();
             } catch (error) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Accessor, WriteResult } from './accessor.js';
-import { AccessorIntegrityError, AccessorResourceExistsError } from './errors.js';
+import { AccessorIntegrityError, AccessorResourceExistsError, appearedDuringWrite } from './errors.js';
 import { withRetry } from './retry.js';
 import type { ExpectedChecksum } from './streams.js';
 
@@ -39,9 +39,14 @@ export async function transferFile(
         return await copyOnce();
       } catch (error) {
         // A dropped connection can hide a publish that succeeded on the
-        // server; the retry then finds its own target. Adopt it only when its
-        // bytes are the source's, so nothing is overwritten or lost.
-        if (attempt > 0 && !overwrite && error instanceof AccessorResourceExistsError) {
+        // server; the retry (ours, or the client library's: the accessor then
+        // marks the error) finds its own target. Adopt it only when its bytes
+        // are the source's, so nothing is overwritten or lost.
+        if (
+          !overwrite &&
+          error instanceof AccessorResourceExistsError &&
+          (attempt > 0 || appearedDuringWrite(error))
+        ) {
           const adopted = await adoptIdenticalTarget(
             source,
             sourceResourceIdentifier,
@@ -149,5 +154,7 @@ async function adoptIdenticalTarget(
     md5Of(source, sourceResourceIdentifier, signal),
     md5Of(target, targetResourceIdentifier, signal),
   ]);
-  return sourceMd5 === targetMd5 ? { size: targetStat.size, checksums: { md5: targetMd5 } } : undefined;
+  return sourceMd5 === targetMd5
+    ? { size: targetStat.size, checksums: { md5: targetMd5 }, adopted: true }
+    : undefined;
 }

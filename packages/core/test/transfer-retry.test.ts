@@ -3,6 +3,7 @@ import {
   AccessorOperationFailedError,
   AccessorResourceExistsError,
   MemoryAccessor,
+  markAppearedDuringWrite,
   readAll,
   transferFile,
   type WriteOptions,
@@ -61,6 +62,21 @@ describe('transferFile retries', () => {
     );
     expect(error).toBeInstanceOf(AccessorResourceExistsError);
     expect((await readAll(await target.createReadStream('b.bin'))).toString()).toBe('other bytes');
+  });
+
+  it('adopts on the first attempt when the accessor marks the exists error (its client library retried)', async () => {
+    const source = new MemoryAccessor();
+    await source.write('a.bin', Buffer.from('frame bytes'));
+    const target = new (class extends MemoryAccessor {
+      override async write(ri: string, data: WriteSource, options: WriteOptions = {}): Promise<WriteResult> {
+        await super.write(ri, data, { ...options, overwrite: true });
+        throw markAppearedDuringWrite(
+          new AccessorResourceExistsError({ operation: 'write', resourceIdentifier: ri }),
+        );
+      }
+    })();
+    const result = await transferFile(source, 'a.bin', target, 'b.bin', { retries: 0 });
+    expect(result).toMatchObject({ size: 11, adopted: true });
   });
 
   it('does not adopt on the first attempt: an existing target is an error', async () => {
