@@ -126,7 +126,7 @@ export async function apiRoutes(
     try {
       if (overwrite !== true && (await context.accessor.exists(path)))
         throw new HttpError(409, 'Exists', `Component ${id} already exists.`);
-      if (direct && storageContainer(id) !== '' && context.accessor.capabilities.containers === 'real')
+      if (direct && storageContainer(id) !== '' && context.accessor.capabilities.containers !== 'implicit')
         await context.accessor.makeContainer(storageContainer(id), true);
     } catch (error) {
       throw httpErrorFromAccessor(error, id);

@@ -53,7 +53,7 @@ export async function putRoutes(
       // no-overwrite publication settles races.
       if (!parameters.overwrite && (await accessor.exists(path)))
         throw new HttpError(409, 'Exists', `Component ${id} already exists.`);
-      if (container !== '' && accessor.capabilities.containers === 'real')
+      if (container !== '' && accessor.capabilities.containers !== 'implicit')
         await accessor.makeContainer(container, true);
     } catch (error) {
       throw httpErrorFromAccessor(error, id);
