@@ -1,5 +1,5 @@
 import type { BlobServiceClient, StoragePipelineOptions } from '@azure/storage-blob';
-import { AccessorError } from '@stowage/core';
+import { AccessorError, type Env, envValue, positiveIntegerFromEnv } from '@stowage/core';
 
 /** Default block size: 8 MiB (measured fastest against Azurite with 4 in flight; bench/azure). */
 export const DEFAULT_BLOCK_SIZE = 8 * 1024 * 1024;
@@ -58,8 +58,6 @@ export interface AzureBlobServiceClientOptions extends CommonOptions {
 
 export type AzureBlobAccessorOptions = AzureBlobConnectionStringOptions | AzureBlobServiceClientOptions;
 
-type Env = Record<string, string | undefined>;
-
 const ENV_NAMES = {
   connectionString: ['STOWAGE_AZURE_CONNECTION_STRING', 'AZURE_STORAGE_CONNECTION_STRING'],
   container: ['STOWAGE_AZURE_CONTAINER'],
@@ -68,50 +66,34 @@ const ENV_NAMES = {
   concurrency: ['STOWAGE_AZURE_CONCURRENCY'],
 } as const;
 
-function pick(env: Env, names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const value = env[name];
-    if (value !== undefined && value !== '') return value;
-  }
-  return undefined;
-}
-
-function integer(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) {
-    throw new AccessorError(`${name} must be a positive integer, got ${JSON.stringify(value)}.`, {
-      details: { variable: name },
-    });
-  }
-  return number;
-}
-
 /**
  * Options from environment variables: `STOWAGE_AZURE_CONNECTION_STRING` (or
  * the SDK's `AZURE_STORAGE_CONNECTION_STRING`), `STOWAGE_AZURE_CONTAINER`,
  * `STOWAGE_AZURE_PREFIX`, `STOWAGE_AZURE_BLOCK_SIZE`, `STOWAGE_AZURE_CONCURRENCY`.
  */
 export function azureBlobAccessorOptionsFromEnv(env: Env = process.env): AzureBlobConnectionStringOptions {
-  const connectionString = pick(env, ENV_NAMES.connectionString);
+  const connectionString = envValue(env, ENV_NAMES.connectionString);
   if (connectionString === undefined) {
     throw new AccessorError(
       'No Azure connection string configured: set STOWAGE_AZURE_CONNECTION_STRING (or AZURE_STORAGE_CONNECTION_STRING).',
       { details: { variables: ENV_NAMES.connectionString } },
     );
   }
-  const container = pick(env, ENV_NAMES.container);
+  const container = envValue(env, ENV_NAMES.container);
   if (container === undefined) {
     throw new AccessorError('No Azure container configured: set STOWAGE_AZURE_CONTAINER.', {
       details: { variables: ENV_NAMES.container },
     });
   }
   const options: AzureBlobConnectionStringOptions = { connectionString, container };
-  const prefix = pick(env, ENV_NAMES.prefix);
+  const prefix = envValue(env, ENV_NAMES.prefix);
   if (prefix !== undefined) options.prefix = prefix;
-  const blockSize = integer('STOWAGE_AZURE_BLOCK_SIZE', pick(env, ENV_NAMES.blockSize));
+  const blockSize = positiveIntegerFromEnv('STOWAGE_AZURE_BLOCK_SIZE', envValue(env, ENV_NAMES.blockSize));
   if (blockSize !== undefined) options.blockSize = blockSize;
-  const concurrency = integer('STOWAGE_AZURE_CONCURRENCY', pick(env, ENV_NAMES.concurrency));
+  const concurrency = positiveIntegerFromEnv(
+    'STOWAGE_AZURE_CONCURRENCY',
+    envValue(env, ENV_NAMES.concurrency),
+  );
   if (concurrency !== undefined) options.concurrency = concurrency;
   return options;
 }

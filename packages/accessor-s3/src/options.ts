@@ -1,5 +1,5 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { AccessorError } from '@stowage/core';
+import { AccessorError, type Env, envValue, positiveIntegerFromEnv } from '@stowage/core';
 
 /** Where the accessor keeps its objects and how it talks to S3. */
 export interface S3AccessorOptions {
@@ -42,27 +42,6 @@ export interface S3AccessorOptions {
   checksumAlgorithm?: 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256';
 }
 
-type Env = Record<string, string | undefined>;
-
-function pick(env: Env, ...names: string[]): string | undefined {
-  for (const name of names) {
-    const value = env[name];
-    if (value !== undefined && value !== '') return value;
-  }
-  return undefined;
-}
-
-function positiveInteger(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) {
-    throw new AccessorError(`${name} must be a positive integer, got ${JSON.stringify(value)}.`, {
-      details: { variable: name },
-    });
-  }
-  return number;
-}
-
 /**
  * Options from `STOWAGE_S3_*` variables (or the `STOWAGE_TEST_S3_*` ones the
  * test backends export): BUCKET (required), PREFIX, ENDPOINT, REGION,
@@ -71,7 +50,7 @@ function positiveInteger(name: string, value: string | undefined): number | unde
  * (AWS_* variables, profiles, instance roles) applies.
  */
 export function s3AccessorOptionsFromEnv(env: Env = process.env): S3AccessorOptions {
-  const read = (name: string) => pick(env, `STOWAGE_S3_${name}`, `STOWAGE_TEST_S3_${name}`);
+  const read = (name: string) => envValue(env, [`STOWAGE_S3_${name}`, `STOWAGE_TEST_S3_${name}`]);
   const bucket = read('BUCKET');
   if (bucket === undefined) {
     throw new AccessorError('No S3 bucket configured: set STOWAGE_S3_BUCKET.', {
@@ -81,7 +60,7 @@ export function s3AccessorOptionsFromEnv(env: Env = process.env): S3AccessorOpti
   const clientConfig: S3ClientConfig = {};
   const endpoint = read('ENDPOINT');
   if (endpoint !== undefined) clientConfig.endpoint = endpoint;
-  const region = read('REGION') ?? pick(env, 'AWS_REGION', 'AWS_DEFAULT_REGION');
+  const region = read('REGION') ?? envValue(env, ['AWS_REGION', 'AWS_DEFAULT_REGION']);
   clientConfig.region = region ?? 'us-east-1';
   const accessKeyId = read('ACCESS_KEY_ID');
   const secretAccessKey = read('SECRET_ACCESS_KEY');
@@ -98,9 +77,9 @@ export function s3AccessorOptionsFromEnv(env: Env = process.env): S3AccessorOpti
   const options: S3AccessorOptions = { bucket, clientConfig };
   const prefix = read('PREFIX');
   if (prefix !== undefined) options.prefix = prefix;
-  const partSize = positiveInteger('STOWAGE_S3_PART_SIZE', read('PART_SIZE'));
+  const partSize = positiveIntegerFromEnv('STOWAGE_S3_PART_SIZE', read('PART_SIZE'));
   if (partSize !== undefined) options.partSize = partSize;
-  const queueSize = positiveInteger('STOWAGE_S3_QUEUE_SIZE', read('QUEUE_SIZE'));
+  const queueSize = positiveIntegerFromEnv('STOWAGE_S3_QUEUE_SIZE', read('QUEUE_SIZE'));
   if (queueSize !== undefined) options.queueSize = queueSize;
   return options;
 }

@@ -1,4 +1,4 @@
-import { AccessorError } from '@stowage/core';
+import { AccessorError, type Env, envValue, positiveIntegerFromEnv } from '@stowage/core';
 
 /**
  * How to reach the server. The first five mirror ftrack-sftp-accessor's
@@ -60,8 +60,6 @@ export interface SftpAccessorOptions {
   confineSymlinks?: boolean;
 }
 
-type Env = Record<string, string | undefined>;
-
 /** Accepted names per option, first wins: Stowage's, then ftrack-sftp-accessor's. */
 const ENV_NAMES = {
   host: ['STOWAGE_SFTP_HOST', 'STOWAGE_SFTP_HOSTNAME', 'FTRACK_SFTP_ACCESSOR_HOSTNAME'],
@@ -76,32 +74,13 @@ const ENV_NAMES = {
   poolSize: ['STOWAGE_SFTP_POOL_SIZE'],
 } as const;
 
-function pick(env: Env, names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const value = env[name];
-    if (value !== undefined && value !== '') return value;
-  }
-  return undefined;
-}
-
-function integer(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) {
-    throw new AccessorError(`${name} must be a positive integer, got ${JSON.stringify(value)}.`, {
-      details: { variable: name },
-    });
-  }
-  return number;
-}
-
 /**
  * Options from environment variables: `STOWAGE_SFTP_*`, or the
  * `FTRACK_SFTP_ACCESSOR_*` names of ftrack-sftp-accessor so a studio
  * migrating changes nothing.
  */
 export function sftpAccessorOptionsFromEnv(env: Env = process.env): SftpAccessorOptions {
-  const host = pick(env, ENV_NAMES.host);
+  const host = envValue(env, ENV_NAMES.host);
   if (host === undefined) {
     throw new AccessorError(
       'No SFTP host configured: set STOWAGE_SFTP_HOST (or FTRACK_SFTP_ACCESSOR_HOSTNAME).',
@@ -111,9 +90,9 @@ export function sftpAccessorOptionsFromEnv(env: Env = process.env): SftpAccessor
     );
   }
   const options: SftpAccessorOptions = { host };
-  const port = integer('STOWAGE_SFTP_PORT', pick(env, ENV_NAMES.port));
+  const port = positiveIntegerFromEnv('STOWAGE_SFTP_PORT', envValue(env, ENV_NAMES.port));
   if (port !== undefined) options.port = port;
-  const poolSize = integer('STOWAGE_SFTP_POOL_SIZE', pick(env, ENV_NAMES.poolSize));
+  const poolSize = positiveIntegerFromEnv('STOWAGE_SFTP_POOL_SIZE', envValue(env, ENV_NAMES.poolSize));
   if (poolSize !== undefined) options.poolSize = poolSize;
   for (const key of [
     'username',
@@ -124,7 +103,7 @@ export function sftpAccessorOptionsFromEnv(env: Env = process.env): SftpAccessor
     'passphrase',
     'hostFingerprint',
   ] as const) {
-    const value = pick(env, ENV_NAMES[key]);
+    const value = envValue(env, ENV_NAMES[key]);
     if (value !== undefined) options[key] = value;
   }
   return options;

@@ -1,75 +1,19 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { availabilityByLocation, newProject, stowage, stowageSync } from './helpers.js';
 
 // Eight processes adding the same component to the same location at once
 // (issue: reliability): exactly one wins, the others are refused with
 // ComponentInLocationError or LocationError, and no file is torn.
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const PROCESSES = 8;
-
-function stowageSync(cwd: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, STOWAGE_PLUGIN_PATH: '' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function stowage(
-  cwd: string,
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, STOWAGE_PLUGIN_PATH: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
-}
-
-/** A project folder of its own: two disk locations and a SQLite registry. */
-async function newProject(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'stowage-race-'));
-  await writeFile(
-    join(dir, 'stowage.config.json'),
-    JSON.stringify({
-      registry: 'registry.db',
-      locations: [
-        {
-          name: 'local',
-          priority: 10,
-          accessor: { type: 'disk', prefix: 'local' },
-          structure: { type: 'id' },
-        },
-        {
-          name: 'studio',
-          priority: 20,
-          accessor: { type: 'disk', prefix: 'studio' },
-          structure: { type: 'id' },
-        },
-      ],
-    }),
-  );
-  return dir;
 }
 
 describe(`${PROCESSES} processes transferring the same component at once`, () => {
@@ -79,7 +23,7 @@ describe(`${PROCESSES} processes transferring the same component at once`, () =>
   ])(
     '%s: one transfer wins, the others are refused, nothing is torn',
     async (_label, kind) => {
-      const dir = await newProject();
+      const dir = await newProject('stowage-race-');
       const source = join(dir, `source-${kind}`);
       await mkdir(source);
       const hashes = new Map<string, string>();
@@ -112,13 +56,7 @@ describe(`${PROCESSES} processes transferring the same component at once`, () =>
       for (const loser of losers) {
         expect(loser.stderr).toMatch(/ComponentInLocationError|LocationError|already/);
       }
-
-      const availability = stowageSync(dir, 'availability', id, '--json');
-      expect(availability.code, availability.stderr).toBe(0);
-      const { locations } = JSON.parse(availability.stdout) as {
-        locations: Array<{ location: string; availability: number }>;
-      };
-      expect(locations.find((entry) => entry.location === 'studio')?.availability).toBe(100);
+      expect(availabilityByLocation(dir, id).studio).toBe(100);
 
       // Every file at the target is whole and identical to its source; no temp files are left.
       const stored = await filesUnder(join(dir, 'studio'));

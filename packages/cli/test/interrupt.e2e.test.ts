@@ -1,43 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { availabilityByLocation, bin, env, newProject, stowageSync } from './helpers.js';
 
 // Ctrl-C during a transfer: the CLI aborts, removes what it wrote, registers
 // nothing and exits 130.
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-const env = { ...process.env, STOWAGE_PLUGIN_PATH: '' };
-
-function stowageSync(cwd: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
 describe('Ctrl-C during stowage transfer', () => {
   it('stops, leaves no file or temp file at the target, registers nothing, exits 130', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stowage-sigint-'));
-    await writeFile(
-      join(dir, 'stowage.config.json'),
-      JSON.stringify({
-        registry: 'registry.db',
-        locations: [
-          {
-            name: 'local',
-            priority: 10,
-            accessor: { type: 'disk', prefix: 'local' },
-            structure: { type: 'id' },
-          },
-          {
-            name: 'studio',
-            priority: 20,
-            accessor: { type: 'disk', prefix: 'studio' },
-            structure: { type: 'id' },
-          },
-        ],
-      }),
-    );
+    const dir = await newProject('stowage-sigint-');
     const frames = join(dir, 'frames');
     await mkdir(frames);
     const data = Buffer.alloc(512 * 1024, 7);
@@ -70,12 +41,7 @@ describe('Ctrl-C during stowage transfer', () => {
     expect(signalled).toBe(true);
     expect(stderr).toMatch(/interrupting/);
     expect(code).toBe(130);
-
-    const availability = stowageSync(dir, 'availability', id, '--json');
-    const { locations } = JSON.parse(availability.stdout) as {
-      locations: Array<{ location: string; availability: number }>;
-    };
-    expect(locations.find((entry) => entry.location === 'studio')?.availability).toBe(0);
+    expect(availabilityByLocation(dir, id).studio).toBe(0);
     const left = (await readdir(join(dir, 'studio'), { recursive: true, withFileTypes: true })).filter(
       (entry) => entry.isFile(),
     );

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -84,31 +83,27 @@ function random(seed: number): () => number {
   };
 }
 
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 async function sha256OfResource(accessor: Accessor, resourceIdentifier: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of await accessor.createReadStream(resourceIdentifier)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
-/** Write a source file of `size` random bytes in 1 MiB pieces (memory stays small). */
-async function writeRandomFile(path: string, size: number): Promise<void> {
-  const { open } = await import('node:fs/promises');
+/** Write `size` random bytes in 1 MiB pieces (memory stays small); returns their sha256. */
+async function writeRandomFile(path: string, size: number): Promise<string> {
+  const hash = createHash('sha256');
   const handle = await open(path, 'w');
   try {
     for (let written = 0; written < size; ) {
       const piece = randomBytes(Math.min(1024 * 1024, size - written));
+      hash.update(piece);
       await handle.write(piece);
       written += piece.length;
     }
   } finally {
     await handle.close();
   }
+  return hash.digest('hex');
 }
 
 interface Sources {
@@ -124,20 +119,15 @@ async function makeSources(
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'stowage-fault-campaign-'));
   const filePath = join(dir, 'large.bin');
-  await writeRandomFile(filePath, options.fileSize);
+  const hashes = new Map<string, string>();
+  hashes.set(filePath, await writeRandomFile(filePath, options.fileSize));
   const framesDir = join(dir, 'frames');
   await mkdir(framesDir);
   for (let frame = 1; frame <= options.frames; frame++) {
-    await writeFile(
-      join(framesDir, `plate.${String(frame).padStart(4, '0')}.bin`),
-      randomBytes(options.frameSize),
-    );
-  }
-  const hashes = new Map<string, string>();
-  hashes.set(filePath, await sha256OfFile(filePath));
-  for (let frame = 1; frame <= options.frames; frame++) {
     const path = join(framesDir, `plate.${String(frame).padStart(4, '0')}.bin`);
-    hashes.set(path, await sha256OfFile(path));
+    const data = randomBytes(options.frameSize);
+    await writeFile(path, data);
+    hashes.set(path, createHash('sha256').update(data).digest('hex'));
   }
   const sources: Sources = {
     dir,

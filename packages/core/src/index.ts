@@ -3,6 +3,7 @@ export * from './build-component.js';
 export * from './capabilities.js';
 export * from './chaos-accessor.js';
 export * from './component.js';
+export * from './env.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './location.js';
