@@ -5,6 +5,7 @@ export {
   type FaultCampaignRun,
   runFaultCampaign,
 } from './fault-campaign.js';
+export { describeResumeConformance, type ResumeSuiteOptions } from './resume.js';
 export {
   ALL_CASES,
   type ConformanceOptions,

@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { AccessorCapabilities } from './capabilities.js';
+import type { ResumeState } from './checkpoint.js';
 import {
   AccessorResourceInvalidError,
   AccessorResourceNotFoundError,
   AccessorUnsupportedOperationError,
 } from './errors.js';
 import { baseName, parentResourceIdentifier, splitResourceIdentifier } from './resource-identifier.js';
-import type { Checksums, ExpectedChecksum, WriteSource } from './streams.js';
+import type { Checksums, ExpectedChecksum, PrefixHashes, WriteSource } from './streams.js';
 
 export interface ReadStreamOptions {
   /** First byte to read (inclusive). */
@@ -26,8 +27,31 @@ export interface WriteOptions {
   /** Replace an existing resource (default true, as ftrack's accessors). */
   overwrite?: boolean;
   signal?: AbortSignal;
-  /** Called with the number of bytes written so far. */
+  /** Called with the number of bytes written so far (counting a resumed write's offset). */
   onProgress?: (bytes: number) => void;
+  /**
+   * A resumable write (capabilities.resume): the accessor saves its progress
+   * through `save`, and on failure leaves its partial upload in place for a
+   * later resume or `discardResume` instead of removing it.
+   */
+  resume?: WriteResume;
+}
+
+export interface WriteResume {
+  /** What an earlier, interrupted write saved; absent for a new resumable write. */
+  state?: ResumeState;
+  /** Bytes [0, offset) are at the target already (see `resumeOffset`); the source starts here. */
+  offset: number;
+  /** Hashes fed with bytes [0, offset) by the caller; the write continues them (MeasuringStream). */
+  hashes?: PrefixHashes;
+  /** Persist progress so another process can continue; awaited. */
+  save(state: ResumeState): Promise<void>;
+}
+
+export interface ResumeOffsetOptions {
+  /** Size of the whole file being written. */
+  size: number;
+  signal?: AbortSignal;
 }
 
 export interface WriteResult {
@@ -39,6 +63,8 @@ export interface WriteResult {
    * a rollback leaves it alone.
    */
   adopted?: boolean;
+  /** Bytes that were already at the target when this write resumed. */
+  resumedFrom?: number;
 }
 
 export interface ResourceStat {
@@ -120,6 +146,19 @@ export interface Accessor {
     target: string,
     options?: CopyOptions,
   ): Promise<WriteResult | undefined>;
+
+  /**
+   * How many leading bytes of an interrupted resumable write are safely at the
+   * target, from its saved state; undefined when it cannot be continued (the
+   * upload expired or vanished): the caller then discards it and starts over.
+   */
+  resumeOffset?(
+    resourceIdentifier: string,
+    state: ResumeState,
+    options: ResumeOffsetOptions,
+  ): Promise<number | undefined>;
+  /** Remove what an interrupted resumable write left behind (temp file, multipart upload, blocks). */
+  discardResume?(resourceIdentifier: string, state: ResumeState): Promise<void>;
 
   /** Release connections; the accessor must not be used afterwards. */
   close(): Promise<void>;

@@ -2,6 +2,7 @@ export * from './accessor.js';
 export * from './build-component.js';
 export * from './capabilities.js';
 export * from './chaos-accessor.js';
+export * from './checkpoint.js';
 export * from './component.js';
 export * from './env.js';
 export * from './errors.js';

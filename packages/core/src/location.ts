@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { Accessor, GetUrlOptions } from './accessor.js';
+import type { CheckpointStore } from './checkpoint.js';
 import type { Component } from './component.js';
 import { flattenComponents } from './component.js';
 import {
@@ -30,12 +31,16 @@ export interface LocationOptions {
   transformer?: ResourceIdentifierTransformer;
   /** Where registrations live; defaults to the session's registry. */
   registry?: Registry;
+  /** Checkpoints of resumable uploads; defaults to the session's (false: never resume). */
+  checkpoints?: CheckpointStore | false;
 }
 
 /** What a location needs from its session. */
 export interface LocationHost {
   readonly registry: Registry;
   readonly eventHub: EventHub;
+  /** Checkpoints of resumable uploads (false: never resume). */
+  readonly checkpoints?: CheckpointStore | false;
 }
 
 export interface TransferProgress {
@@ -54,6 +59,8 @@ export interface AddComponentsOptions extends Pick<FileTransferOptions, 'fastPat
   onProgress?: (progress: TransferProgress) => void;
   /** Remove the files this call wrote when it fails (default true), so a retry is not blocked. */
   rollbackOnFailure?: boolean;
+  /** Resume interrupted large uploads from the location's checkpoints (default true). */
+  resume?: boolean;
 }
 
 export interface VerifyOptions {
@@ -131,6 +138,7 @@ export class Location {
   readonly manageData: boolean = true;
   protected host: LocationHost | undefined;
   private readonly ownRegistry: Registry | undefined;
+  private readonly ownCheckpoints: CheckpointStore | false | undefined;
 
   constructor(options: LocationOptions, host?: LocationHost) {
     this.id = options.id ?? options.name;
@@ -141,12 +149,19 @@ export class Location {
     this.structure = options.structure;
     this.transformer = options.transformer;
     this.ownRegistry = options.registry;
+    this.ownCheckpoints = options.checkpoints;
     this.host = host;
   }
 
   /** Attach to a session (done by Session.createLocation). */
   attach(host: LocationHost): void {
     this.host = host;
+  }
+
+  /** Where this location's resumable uploads keep their progress, or undefined: no resume. */
+  get checkpoints(): CheckpointStore | undefined {
+    const store = this.ownCheckpoints ?? this.host?.checkpoints;
+    return store || undefined;
   }
 
   get registry(): Registry {
@@ -298,6 +313,7 @@ export class Location {
         await ensureContainer(step.targetResourceIdentifier);
         progress.componentsDone++;
       }
+      const checkpoints = options.resume === false ? undefined : this.checkpoints;
       const limit = pLimit(Math.max(1, options.concurrency ?? 4));
       await Promise.all(
         files.map((step) =>
@@ -321,6 +337,14 @@ export class Location {
                   ...(options.fastPaths !== undefined ? { fastPaths: options.fastPaths } : {}),
                   ...(options.verify !== undefined ? { verify: options.verify } : {}),
                   ...(options.retries !== undefined ? { retries: options.retries } : {}),
+                  ...(checkpoints
+                    ? {
+                        checkpoints: {
+                          store: checkpoints,
+                          key: `${this.id}\0${step.targetResourceIdentifier}`,
+                        },
+                      }
+                    : {}),
                   onProgress: (bytes) => {
                     progress.bytesDone += bytes - counted;
                     counted = bytes;

@@ -1,4 +1,5 @@
 import { buildComponent, type CreateComponentData, shallowRecord } from './build-component.js';
+import { type CheckpointStore, FileCheckpointStore } from './checkpoint.js';
 import type { Component, ComponentRecord } from './component.js';
 import { flattenComponents } from './component.js';
 import { LocationError, StowageError } from './errors.js';
@@ -14,6 +15,12 @@ export interface SessionOptions {
   eventHub?: EventHub;
   /** Folders or files with plugins; defaults to STOWAGE_PLUGIN_PATH. */
   pluginPaths?: string | string[];
+  /**
+   * Checkpoints of resumable uploads, shared by the session's locations;
+   * default: a FileCheckpointStore in STOWAGE_CHECKPOINT_DIR or ~/.cache/stowage/checkpoints
+   * (created on first use). false: never resume.
+   */
+  checkpoints?: CheckpointStore | false;
 }
 
 export interface ConfigureLocationEventData {
@@ -27,6 +34,7 @@ export interface ConfigureLocationEventData {
 export class Session {
   readonly registry: Registry;
   readonly eventHub: EventHub;
+  readonly checkpoints: CheckpointStore | false;
   readonly origin: OriginLocation;
   private readonly locations = new Map<string, Location>();
   private readonly pluginPaths: string | string[];
@@ -34,6 +42,7 @@ export class Session {
   constructor(options: SessionOptions = {}) {
     this.registry = options.registry ?? new MemoryRegistry();
     this.eventHub = options.eventHub ?? new EventHub();
+    this.checkpoints = options.checkpoints ?? new FileCheckpointStore();
     this.pluginPaths = options.pluginPaths ?? process.env.STOWAGE_PLUGIN_PATH ?? [];
     this.origin = new OriginLocation(this);
     this.locations.set(this.origin.name, this.origin);

@@ -39,9 +39,22 @@ export function isHashSupported(algorithm: ChecksumAlgorithm): boolean {
   return NODE_HASH[algorithm] !== undefined;
 }
 
+/** Running hashes of bytes already written, continued by a resumed write. */
+export type PrefixHashes = Partial<Record<ChecksumAlgorithm, Hash>>;
+
+/** Hashes for `algorithms`, to be fed with a resumed write's first bytes. */
+export function createPrefixHashes(algorithms: ChecksumAlgorithm[]): PrefixHashes {
+  const hashes: PrefixHashes = {};
+  for (const algorithm of algorithms)
+    if (isHashSupported(algorithm)) hashes[algorithm] = createHash(NODE_HASH[algorithm]!);
+  return hashes;
+}
+
 export interface MeasureOptions {
   algorithms?: ChecksumAlgorithm[];
   onProgress?: (bytes: number) => void;
+  /** A resumed write: count from `offset` and continue `hashes` (missing ones are not reported). */
+  resume?: { offset: number; hashes?: PrefixHashes | undefined } | undefined;
 }
 
 /**
@@ -55,9 +68,17 @@ export class MeasuringStream extends Transform {
 
   constructor(options: MeasureOptions = {}) {
     super();
-    this.hashes = (options.algorithms ?? [])
-      .filter(isHashSupported)
-      .map((algorithm) => [algorithm, createHash(NODE_HASH[algorithm]!)] as [ChecksumAlgorithm, Hash]);
+    const resume = options.resume;
+    this.size = resume?.offset ?? 0;
+    const hashes: Array<[ChecksumAlgorithm, Hash]> = [];
+    for (const algorithm of options.algorithms ?? []) {
+      if (!isHashSupported(algorithm)) continue;
+      // A resumed write can only continue hashes that saw the bytes before its offset.
+      const hash =
+        resume && resume.offset > 0 ? resume.hashes?.[algorithm] : createHash(NODE_HASH[algorithm]!);
+      if (hash) hashes.push([algorithm, hash]);
+    }
+    this.hashes = hashes;
     this.onProgress = options.onProgress;
   }
 

@@ -1,8 +1,31 @@
 import { createHash } from 'node:crypto';
-import type { Accessor, WriteResult } from './accessor.js';
-import { AccessorIntegrityError, AccessorResourceExistsError, appearedDuringWrite } from './errors.js';
+import type { Accessor, ResourceStat, WriteResult } from './accessor.js';
+import {
+  type CheckpointStore,
+  type ResumeState,
+  type SourceFingerprint,
+  sameFingerprint,
+  sourceFingerprint,
+} from './checkpoint.js';
+import { positiveIntegerFromEnv } from './env.js';
+import {
+  AccessorIntegrityError,
+  AccessorResourceExistsError,
+  appearedDuringWrite,
+  isTransientError,
+  OperationAbortedError,
+} from './errors.js';
 import { withRetry } from './retry.js';
-import type { ExpectedChecksum } from './streams.js';
+import { createPrefixHashes, type ExpectedChecksum, type PrefixHashes } from './streams.js';
+
+/** Where a resumable transfer keeps its checkpoint. */
+export interface TransferCheckpoints {
+  store: CheckpointStore;
+  /** Unique per target: the engine's callers use location id + resource identifier. */
+  key: string;
+  /** Smallest file that is worth a checkpoint (default 32 MiB, or STOWAGE_RESUME_THRESHOLD bytes). */
+  threshold?: number;
+}
 
 export interface FileTransferOptions {
   signal?: AbortSignal;
@@ -16,6 +39,19 @@ export interface FileTransferOptions {
   verify?: boolean;
   /** Attempts after the first on transient errors (default 3). */
   retries?: number;
+  /**
+   * Resume interrupted writes of large files (target capabilities.resume): a
+   * retry, or another process later, continues from the saved checkpoint
+   * instead of sending every byte again.
+   */
+  checkpoints?: TransferCheckpoints;
+}
+
+export function defaultResumeThreshold(): number {
+  return (
+    positiveIntegerFromEnv('STOWAGE_RESUME_THRESHOLD', process.env.STOWAGE_RESUME_THRESHOLD) ??
+    32 * 1024 * 1024
+  );
 }
 
 /**
@@ -33,37 +69,177 @@ export async function transferFile(
 ): Promise<WriteResult> {
   const overwrite = options.overwrite ?? false;
   const verify = options.verify ?? true;
-  return withRetry(
-    async (attempt) => {
-      try {
-        return await copyOnce();
-      } catch (error) {
-        // A dropped connection can hide a publish that succeeded on the
-        // server; the retry (ours, or the client library's: the accessor then
-        // marks the error) finds its own target. Adopt it only when its bytes
-        // are the source's, so nothing is overwritten or lost.
-        if (
-          !overwrite &&
-          error instanceof AccessorResourceExistsError &&
-          (attempt > 0 || appearedDuringWrite(error))
-        ) {
-          const adopted = await adoptIdenticalTarget(
-            source,
-            sourceResourceIdentifier,
-            target,
-            targetResourceIdentifier,
-            options.signal,
-          );
-          if (adopted) {
-            options.onProgress?.(adopted.size);
-            return adopted;
+  const checkpoints = options.checkpoints;
+  let releaseLock: (() => Promise<void>) | undefined;
+  let lockTried = false;
+  try {
+    return await copyWithRetries();
+  } finally {
+    await releaseLock?.().catch(() => {});
+  }
+
+  function copyWithRetries(): Promise<WriteResult> {
+    return withRetry(
+      async (attempt) => {
+        try {
+          return await copyOnce();
+        } catch (error) {
+          // A dropped connection can hide a publish that succeeded on the
+          // server; the retry (ours, or the client library's: the accessor then
+          // marks the error) finds its own target. Adopt it only when its bytes
+          // are the source's, so nothing is overwritten or lost.
+          if (
+            !overwrite &&
+            error instanceof AccessorResourceExistsError &&
+            (attempt > 0 || appearedDuringWrite(error))
+          ) {
+            const adopted = await adoptIdenticalTarget(
+              source,
+              sourceResourceIdentifier,
+              target,
+              targetResourceIdentifier,
+              options.signal,
+            );
+            if (adopted) {
+              options.onProgress?.(adopted.size);
+              return adopted;
+            }
           }
+          throw error;
         }
-        throw error;
+      },
+      { retries: options.retries ?? 3, ...(options.signal ? { signal: options.signal } : {}) },
+    );
+  }
+
+  /** The checkpoint store, when this file is worth resuming and no other process is resuming it. */
+  async function resumable(sourceStat: ResourceStat): Promise<CheckpointStore | undefined> {
+    if (
+      !checkpoints ||
+      !target.capabilities.resume ||
+      !target.resumeOffset ||
+      !source.capabilities.rangeRead ||
+      sourceStat.size < (checkpoints.threshold ?? defaultResumeThreshold())
+    )
+      return undefined;
+    if (!lockTried) {
+      lockTried = true;
+      releaseLock = await checkpoints.store.lock(checkpoints.key);
+    }
+    return releaseLock ? checkpoints.store : undefined;
+  }
+
+  /** Stream the source, resuming from a checkpoint when there is a usable one. */
+  async function streamCopy(
+    sourceStat: ResourceStat,
+    checksum: ExpectedChecksum | undefined,
+  ): Promise<WriteResult> {
+    const store = await resumable(sourceStat);
+    const signalOption = options.signal ? { signal: options.signal } : {};
+    const writeOptions = {
+      size: sourceStat.size,
+      ...(checksum ? { checksum } : {}),
+      checksums: ['md5' as const],
+      overwrite,
+      ...signalOption,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    };
+    if (!store || !checkpoints) {
+      const stream = await source.createReadStream(sourceResourceIdentifier, signalOption);
+      try {
+        return await target.write(targetResourceIdentifier, stream, writeOptions);
+      } finally {
+        stream.destroy();
       }
-    },
-    { retries: options.retries ?? 3, ...(options.signal ? { signal: options.signal } : {}) },
-  );
+    }
+
+    const key = checkpoints.key;
+    const fingerprint = await sourceFingerprint(source, sourceResourceIdentifier, sourceStat, options.signal);
+    let state: ResumeState | undefined;
+    let offset = 0;
+    const saved = await store.load(key);
+    if (saved) {
+      const usable =
+        saved.accessor === target.name &&
+        saved.resourceIdentifier === targetResourceIdentifier &&
+        sameFingerprint(saved.source, fingerprint);
+      const savedOffset = usable
+        ? await target.resumeOffset!(targetResourceIdentifier, saved.state, {
+            size: sourceStat.size,
+            ...signalOption,
+          })
+        : undefined;
+      if (savedOffset === undefined) {
+        // The source changed or the partial upload is gone: start over.
+        await discard(saved.state);
+      } else {
+        state = saved.state;
+        offset = Math.min(savedOffset, sourceStat.size);
+      }
+    }
+    const algorithms = [...new Set(['md5' as const, ...(checksum ? [checksum.algorithm] : [])])];
+    const hashes = offset > 0 ? await hashPrefix(offset, algorithms) : undefined;
+    const stream = await source.createReadStream(sourceResourceIdentifier, {
+      start: offset,
+      ...signalOption,
+    });
+    let latest = state;
+    try {
+      const result = await target.write(targetResourceIdentifier, stream, {
+        ...writeOptions,
+        resume: {
+          ...(state ? { state } : {}),
+          offset,
+          ...(hashes ? { hashes } : {}),
+          save: async (next) => {
+            latest = next;
+            await store.save(key, checkpointOf(fingerprint, next));
+          },
+        },
+      });
+      await store.remove(key);
+      return offset > 0 ? { ...result, resumedFrom: offset } : result;
+    } catch (error) {
+      // Keep the partial upload for a retry or a later process only when the
+      // failure may pass; anything else (integrity, exists) starts over.
+      if (!(isTransientError(error) || error instanceof OperationAbortedError || options.signal?.aborted))
+        await discard(latest);
+      throw error;
+    } finally {
+      stream.destroy();
+    }
+
+    async function discard(discarded: ResumeState | undefined): Promise<void> {
+      if (discarded) await target.discardResume?.(targetResourceIdentifier, discarded).catch(() => {});
+      await store?.remove(key);
+    }
+  }
+
+  function checkpointOf(fingerprint: SourceFingerprint, state: ResumeState) {
+    return {
+      version: 1 as const,
+      accessor: target.name,
+      resourceIdentifier: targetResourceIdentifier,
+      source: fingerprint,
+      state,
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  /** Hashes of the source's first `length` bytes, read locally instead of sent again. */
+  async function hashPrefix(
+    length: number,
+    algorithms: ExpectedChecksum['algorithm'][],
+  ): Promise<PrefixHashes> {
+    const hashes = createPrefixHashes(algorithms);
+    const stream = await source.createReadStream(sourceResourceIdentifier, {
+      start: 0,
+      end: length - 1,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    for await (const chunk of stream) for (const hash of Object.values(hashes)) hash?.update(chunk as Buffer);
+    return hashes;
+  }
 
   async function copyOnce(): Promise<WriteResult> {
     const sourceStat = await source.stat(sourceResourceIdentifier);
@@ -87,22 +263,7 @@ export async function transferFile(
       const checksum: ExpectedChecksum | undefined = nativeMd5
         ? { algorithm: 'md5', value: nativeMd5 }
         : undefined;
-      const stream = await source.createReadStream(
-        sourceResourceIdentifier,
-        options.signal ? { signal: options.signal } : {},
-      );
-      try {
-        result = await target.write(targetResourceIdentifier, stream, {
-          size: sourceStat.size,
-          ...(checksum ? { checksum } : {}),
-          checksums: ['md5'],
-          overwrite,
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        });
-      } finally {
-        stream.destroy();
-      }
+      result = await streamCopy(sourceStat, checksum);
     }
     if (result.size !== sourceStat.size) {
       throw new AccessorIntegrityError({

@@ -1,0 +1,194 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Accessor, ResourceStat } from './accessor.js';
+
+/** What identifies a source's bytes without reading them all (rclone's "size, modtime" plus two hashes). */
+export interface SourceFingerprint {
+  size: number;
+  /** ISO time, when the source reports one. */
+  modified?: string;
+  /** SHA-256 of the first and of the last MiB. */
+  head: string;
+  tail: string;
+}
+
+/** Accessor-specific progress of an interrupted write: plain JSON. */
+export type ResumeState = Record<string, unknown>;
+
+/** A saved, resumable write. */
+export interface Checkpoint {
+  version: 1;
+  /** Target accessor's name, e.g. 's3': a checkpoint is never handed to another kind. */
+  accessor: string;
+  resourceIdentifier: string;
+  source: SourceFingerprint;
+  state: ResumeState;
+  updatedAt: string;
+}
+
+/**
+ * Where resumable writes keep their progress between processes. Keys are
+ * opaque strings (the transfer engine uses location id + resource identifier).
+ */
+export interface CheckpointStore {
+  load(key: string): Promise<Checkpoint | undefined>;
+  save(key: string, checkpoint: Checkpoint): Promise<void>;
+  remove(key: string): Promise<void>;
+  /**
+   * Exclusive use of `key` by this caller: returns a release function, or
+   * undefined while another live holder has it (two processes must never
+   * continue the same partial upload).
+   */
+  lock(key: string): Promise<(() => Promise<void>) | undefined>;
+}
+
+/** Checkpoints in memory: resume across retries within one process (tests, short-lived tools). */
+export class MemoryCheckpointStore implements CheckpointStore {
+  private readonly checkpoints = new Map<string, Checkpoint>();
+  private readonly locked = new Set<string>();
+
+  async load(key: string): Promise<Checkpoint | undefined> {
+    const checkpoint = this.checkpoints.get(key);
+    return checkpoint ? structuredClone(checkpoint) : undefined;
+  }
+  async save(key: string, checkpoint: Checkpoint): Promise<void> {
+    this.checkpoints.set(key, structuredClone(checkpoint));
+  }
+  async remove(key: string): Promise<void> {
+    this.checkpoints.delete(key);
+  }
+  async lock(key: string): Promise<(() => Promise<void>) | undefined> {
+    if (this.locked.has(key)) return undefined;
+    this.locked.add(key);
+    return async () => {
+      this.locked.delete(key);
+    };
+  }
+  get size(): number {
+    return this.checkpoints.size;
+  }
+}
+
+/**
+ * One JSON file per checkpoint in a folder, written atomically (temp + rename),
+ * so a process killed mid-save leaves the previous checkpoint intact. Locks
+ * are `<key>.lock` files created exclusively, holding pid and host; a lock
+ * whose process is gone (same host) is taken over.
+ */
+export class FileCheckpointStore implements CheckpointStore {
+  readonly directory: string;
+
+  constructor(directory: string = defaultCheckpointDirectory()) {
+    this.directory = directory;
+  }
+
+  private file(key: string, suffix = '.json'): string {
+    return join(this.directory, `${createHash('sha256').update(key).digest('hex')}${suffix}`);
+  }
+
+  async load(key: string): Promise<Checkpoint | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.file(key), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      const checkpoint = JSON.parse(text) as Checkpoint;
+      return checkpoint?.version === 1 ? checkpoint : undefined;
+    } catch {
+      return undefined; // unreadable: start over rather than fail the transfer
+    }
+  }
+
+  async save(key: string, checkpoint: Checkpoint): Promise<void> {
+    await mkdir(this.directory, { recursive: true, mode: 0o700 });
+    const file = this.file(key);
+    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temp, `${JSON.stringify(checkpoint)}\n`, { mode: 0o600 });
+    await rename(temp, file);
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
+  }
+
+  async lock(key: string): Promise<(() => Promise<void>) | undefined> {
+    await mkdir(this.directory, { recursive: true, mode: 0o700 });
+    const file = this.file(key, '.lock');
+    const owner = `${process.pid} ${hostname()}\n`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const handle = await open(file, 'wx', 0o600);
+        await handle.writeFile(owner);
+        await handle.close();
+        return async () => {
+          // Only remove our own lock (a takeover may have replaced it).
+          const current = await readFile(file, 'utf8').catch(() => '');
+          if (current === owner) await rm(file, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = await readFile(file, 'utf8').catch(() => '');
+        if (!isStaleLock(holder)) return undefined;
+        await rm(file, { force: true });
+      }
+    }
+    return undefined;
+  }
+}
+
+function isStaleLock(holder: string): boolean {
+  const [pid, host] = holder.trim().split(' ');
+  if (!pid || host !== hostname()) return false; // another machine's lock: respect it
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** STOWAGE_CHECKPOINT_DIR, else $XDG_CACHE_HOME/stowage/checkpoints, else ~/.cache/stowage/checkpoints. */
+export function defaultCheckpointDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.STOWAGE_CHECKPOINT_DIR) return env.STOWAGE_CHECKPOINT_DIR;
+  const cache = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(cache, 'stowage', 'checkpoints');
+}
+
+const FINGERPRINT_SPAN = 1024 * 1024;
+
+/** Size, mtime and SHA-256 of the first and last MiB of a source, read with two range reads. */
+export async function sourceFingerprint(
+  accessor: Accessor,
+  resourceIdentifier: string,
+  stat: ResourceStat,
+  signal?: AbortSignal,
+): Promise<SourceFingerprint> {
+  const hashRange = async (start: number, end: number): Promise<string> => {
+    const hash = createHash('sha256');
+    if (end >= start) {
+      const stream = await accessor.createReadStream(resourceIdentifier, {
+        start,
+        end,
+        ...(signal ? { signal } : {}),
+      });
+      for await (const chunk of stream) hash.update(chunk as Buffer);
+    }
+    return hash.digest('hex');
+  };
+  const last = stat.size - 1;
+  return {
+    size: stat.size,
+    ...(stat.modified ? { modified: stat.modified.toISOString() } : {}),
+    head: await hashRange(0, Math.min(last, FINGERPRINT_SPAN - 1)),
+    tail: await hashRange(Math.max(0, stat.size - FINGERPRINT_SPAN), last),
+  };
+}
+
+export function sameFingerprint(a: SourceFingerprint, b: SourceFingerprint): boolean {
+  return a.size === b.size && a.modified === b.modified && a.head === b.head && a.tail === b.tail;
+}
