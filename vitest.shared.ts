@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -16,5 +18,7 @@ export const sharedConfig = defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Resumable uploads in tests keep their checkpoints out of the user's cache.
+    env: { STOWAGE_CHECKPOINT_DIR: join(tmpdir(), `stowage-test-checkpoints-${process.pid}`) },
   },
 });

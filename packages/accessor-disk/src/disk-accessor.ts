@@ -16,7 +16,7 @@ import {
   unlink,
 } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import {
@@ -33,6 +33,7 @@ import {
   OperationAbortedError,
   type ReadStreamOptions,
   type ResourceStat,
+  type ResumeState,
   toReadable,
   type WriteOptions,
   type WriteResult,
@@ -45,6 +46,26 @@ export interface DiskAccessorOptions {
   prefix: string;
   /** fsync each file before it is published (default true): a crash never leaves a torn file. */
   fsync?: boolean;
+}
+
+/** Resumable writes save their progress this often. */
+const CHECKPOINT_BYTES = 8 * 1024 * 1024;
+
+/** A pass-through that awaits `save` each time another `every` bytes went by. */
+function checkpointEvery(every: number, save: () => Promise<void>): Transform {
+  let since = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      since += chunk.length;
+      if (since < every) return callback(null, chunk);
+      since = 0;
+      // Saved before this chunk is passed on: the offset counts only bytes already written.
+      save().then(
+        () => callback(null, chunk),
+        (error: unknown) => callback(error as Error),
+      );
+    },
+  });
 }
 
 /** Our in-progress files: hidden, recognisable, never listed. */
@@ -79,6 +100,7 @@ export class DiskAccessor extends BaseAccessor {
     url: 'file',
     atomicWrite: true,
     conditionalCreate: true,
+    resume: true,
     sequence: true,
     pathConfinement: true,
     symlinks: true,
@@ -221,34 +243,90 @@ export class DiskAccessor extends BaseAccessor {
     if (existing && !overwrite)
       throw new AccessorResourceExistsError({ operation: 'write', resourceIdentifier });
 
-    const temp = tempPathFor(target);
+    const resume = options.resume;
+    // A resumed write continues the temp file its checkpoint names.
+    const resumedTemp = resume?.state
+      ? await this.resumableTemp(resourceIdentifier, resume.state)
+      : undefined;
+    if (resume?.state && !resumedTemp)
+      throw new AccessorResourceInvalidError({
+        operation: 'write',
+        resourceIdentifier,
+        message: 'The checkpoint names no usable temp file.',
+      });
+    const temp = resumedTemp ?? tempPathFor(target);
+    const offset = resumedTemp ? (resume?.offset ?? 0) : 0;
     const algorithms = [
       ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
     ];
     const measuring = new MeasuringStream({
       algorithms,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(resume ? { resume: { offset, hashes: resume.hashes } } : {}),
     });
     // The temp file is opened before any byte flows, so a source that fails
     // at once cannot race its creation past the cleanup below.
     let handle: FileHandle | undefined;
     try {
-      handle = await open(temp, 'wx');
+      handle = await open(temp, resumedTemp ? 'r+' : 'wx');
+      if (resumedTemp) await handle.truncate(offset);
+      const save = resume?.save;
+      if (save) await save({ temp: basename(temp), offset });
       // The stream owns the handle from here: it closes it, after an fsync
       // when `flush` is on, before the pipeline settles.
-      const output = createWriteStream('', { fd: handle, flush: this.fsync, highWaterMark: 1024 * 1024 });
+      const output = createWriteStream('', {
+        fd: handle,
+        flush: this.fsync,
+        highWaterMark: 1024 * 1024,
+        start: offset,
+      });
       handle = undefined;
-      await pipeline(toReadable(source), measuring, output, options.signal ? { signal: options.signal } : {});
+      const stages = save
+        ? [
+            measuring,
+            checkpointEvery(CHECKPOINT_BYTES, () =>
+              save({ temp: basename(temp), offset: offset + output.bytesWritten }),
+            ),
+            output,
+          ]
+        : [measuring, output];
+      await pipeline([toReadable(source), ...stages], options.signal ? { signal: options.signal } : {});
       const result = { size: measuring.size, checksums: measuring.digests() };
       assertIntegrity(resourceIdentifier, result, options);
       await this.publish(temp, target, resourceIdentifier, overwrite);
-      return result;
+      return resumedTemp ? { ...result, resumedFrom: offset } : result;
     } catch (error) {
       await handle?.close().catch(() => {});
-      await unlink(temp).catch(() => {});
+      // A resumable write keeps its temp file for the next attempt; the
+      // transfer engine discards it when the failure is not transient.
+      if (!resume) await unlink(temp).catch(() => {});
       if (options.signal?.aborted) throw new OperationAbortedError(undefined, { cause: error });
       throw mapFsError(error, 'write', resourceIdentifier);
     }
+  }
+
+  /** How many bytes of an interrupted resumable write are in its temp file (written in order: no holes). */
+  async resumeOffset(resourceIdentifier: string, state: ResumeState): Promise<number | undefined> {
+    const temp = await this.resumableTemp(resourceIdentifier, state);
+    if (!temp) return undefined;
+    const info = await lstat(temp).catch(() => undefined);
+    return info?.isFile() ? info.size : undefined;
+  }
+
+  async discardResume(resourceIdentifier: string, state: ResumeState): Promise<void> {
+    const temp = await this.resumableTemp(resourceIdentifier, state);
+    if (temp) await unlink(temp).catch(() => {});
+  }
+
+  /**
+   * The temp file a checkpoint names, or undefined: only one of our own temp
+   * names, in the target's folder (a checkpoint is a file anyone could edit).
+   */
+  private async resumableTemp(resourceIdentifier: string, state: ResumeState): Promise<string | undefined> {
+    const name = state.temp;
+    if (typeof name !== 'string' || !TEMP_PATTERN.test(name) || name !== basename(name)) return undefined;
+    const target = await this.safePath(resourceIdentifier);
+    return join(dirname(target), name);
   }
 
   /** Rename into place; without overwrite, link (fails with EEXIST atomically) then drop the temp name. */

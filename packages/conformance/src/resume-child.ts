@@ -61,6 +61,8 @@ const reporting = {
 };
 await transferFile(source, spec.source, target, spec.resourceIdentifier, {
   checkpoints: { store: reporting, key: spec.key, threshold: 1 },
+  // Streamed, as across machines: a local copy fast path has nothing to resume.
+  fastPaths: false,
 });
 process.stdout.write('done\n');
 await target.close();

@@ -202,6 +202,7 @@ export function describeResumeConformance(name: string, options: ResumeSuiteOpti
         const counting = countingWrites(accessor);
         const result = await transferFile(origin, source, counting.accessor, target, {
           checkpoints: { store, key, threshold: 1 },
+          fastPaths: false,
         });
         expect(result.resumedFrom).toBeGreaterThan(0);
         expect(result.size).toBe(size);
@@ -229,6 +230,7 @@ export function describeResumeConformance(name: string, options: ResumeSuiteOpti
         const counting = countingWrites(accessor);
         const result = await transferFile(origin, source, counting.accessor, target, {
           checkpoints: { store, key, threshold: 1 },
+          fastPaths: false,
         });
         expect(result.resumedFrom).toBeUndefined();
         expect(counting.sent()).toBe(size);
@@ -256,6 +258,7 @@ export function describeResumeConformance(name: string, options: ResumeSuiteOpti
         const counting = countingWrites(accessor);
         const result = await transferFile(origin, source, counting.accessor, target, {
           checkpoints: { store, key, threshold: 1 },
+          fastPaths: false,
         });
         expect(result.resumedFrom).toBeUndefined();
         expect(counting.sent()).toBe(size);

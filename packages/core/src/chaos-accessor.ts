@@ -5,10 +5,12 @@ import type {
   GetUrlOptions,
   ReadStreamOptions,
   ResourceStat,
+  ResumeOffsetOptions,
   WriteOptions,
   WriteResult,
 } from './accessor.js';
 import type { AccessorCapabilities } from './capabilities.js';
+import type { ResumeState } from './checkpoint.js';
 import { AccessorOperationFailedError } from './errors.js';
 import type { WriteSource } from './streams.js';
 import { toReadable } from './streams.js';
@@ -170,6 +172,18 @@ export class ChaosAccessor implements Accessor {
     const cut = this.cutAfter(rule.afterBytes!, rule, 'write', resourceIdentifier);
     input.on('error', (error) => cut.destroy(error));
     return this.inner.write(resourceIdentifier, input.pipe(cut), options);
+  }
+
+  async resumeOffset(
+    resourceIdentifier: string,
+    state: ResumeState,
+    options: ResumeOffsetOptions,
+  ): Promise<number | undefined> {
+    return this.inner.resumeOffset?.(resourceIdentifier, state, options);
+  }
+
+  async discardResume(resourceIdentifier: string, state: ResumeState): Promise<void> {
+    await this.inner.discardResume?.(resourceIdentifier, state);
   }
 
   remove(resourceIdentifier: string): Promise<void> {

@@ -1,0 +1,139 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type Checkpoint,
+  defaultCheckpointDirectory,
+  FileCheckpointStore,
+  MemoryCheckpointStore,
+  OriginAccessor,
+  sameFingerprint,
+  sourceFingerprint,
+} from '../src/index.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'stowage-checkpoints-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const checkpoint = (offset: number): Checkpoint => ({
+  version: 1,
+  accessor: 'disk',
+  resourceIdentifier: 'a/b.exr',
+  source: { size: 10, head: 'h', tail: 't' },
+  state: { temp: '.b.exr.stowage-0123456789ab.tmp', offset },
+  updatedAt: new Date(0).toISOString(),
+});
+
+describe('FileCheckpointStore', () => {
+  it('saves, loads and removes checkpoints, privately', async () => {
+    const store = new FileCheckpointStore(join(dir, 'cp'));
+    expect(await store.load('k')).toBeUndefined();
+    await store.save('k', checkpoint(1));
+    await store.save('k', checkpoint(2));
+    expect(await store.load('k')).toEqual(checkpoint(2));
+    const [file] = await readdir(join(dir, 'cp'));
+    // The key is hashed: no resource identifier or location name in file names.
+    expect(file).toMatch(/^[0-9a-f]{64}\.json$/);
+    expect((await stat(join(dir, 'cp', file!))).mode & 0o777).toBe(0o600);
+    await store.remove('k');
+    await store.remove('k');
+    expect(await store.load('k')).toBeUndefined();
+  });
+
+  it('treats an unreadable checkpoint as none (start over, never fail the transfer)', async () => {
+    const store = new FileCheckpointStore(dir);
+    await store.save('k', checkpoint(1));
+    const [file] = await readdir(dir);
+    await writeFile(join(dir, file!), '{"version": 1, "trunc');
+    expect(await store.load('k')).toBeUndefined();
+    await writeFile(join(dir, file!), '{"version": 2}');
+    expect(await store.load('k')).toBeUndefined();
+  });
+
+  it('lock is exclusive until released', async () => {
+    const store = new FileCheckpointStore(dir);
+    const other = new FileCheckpointStore(dir);
+    const release = await store.lock('k');
+    expect(release).toBeDefined();
+    expect(await other.lock('k')).toBeUndefined();
+    expect(await other.lock('another key')).toBeDefined();
+    await release!();
+    const again = await other.lock('k');
+    expect(again).toBeDefined();
+    await again!();
+  });
+
+  it('takes over the lock of a process that is gone, but not of a live one or another host', async () => {
+    const store = new FileCheckpointStore(dir);
+    const release = await store.lock('k');
+    await release!();
+    const lockFile = join(dir, `${createHash('sha256').update('k').digest('hex')}.lock`);
+    // A pid that certainly exited: a child we ran to completion.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
+    await writeFile(lockFile, `${dead} ${hostname()}\n`);
+    const takenOver = await store.lock('k');
+    expect(takenOver).toBeDefined();
+    await takenOver!();
+
+    await writeFile(lockFile, `${process.ppid} ${hostname()}\n`);
+    expect(await store.lock('k')).toBeUndefined();
+    await writeFile(lockFile, `${dead} another-host\n`);
+    expect(await store.lock('k')).toBeUndefined();
+  });
+
+  it('defaults to STOWAGE_CHECKPOINT_DIR, then the XDG cache', () => {
+    expect(defaultCheckpointDirectory({ STOWAGE_CHECKPOINT_DIR: '/x/cp' })).toBe('/x/cp');
+    expect(defaultCheckpointDirectory({ XDG_CACHE_HOME: '/c' })).toBe(join('/c', 'stowage', 'checkpoints'));
+  });
+});
+
+describe('MemoryCheckpointStore', () => {
+  it('keeps copies, and locks per key', async () => {
+    const store = new MemoryCheckpointStore();
+    const saved = checkpoint(5);
+    await store.save('k', saved);
+    saved.state.offset = 99;
+    expect((await store.load('k'))?.state.offset).toBe(5);
+    const release = await store.lock('k');
+    expect(await store.lock('k')).toBeUndefined();
+    await release!();
+    expect(await store.lock('k')).toBeDefined();
+  });
+});
+
+describe('sourceFingerprint', () => {
+  it('changes with the first MiB, the last MiB, the size and the mtime', async () => {
+    const path = join(dir, 'source.bin');
+    const bytes = Buffer.alloc(3 * 1024 * 1024, 1);
+    await writeFile(path, bytes);
+    const origin = new OriginAccessor();
+    const fingerprint = async () => sourceFingerprint(origin, path, await origin.stat(path));
+    const first = await fingerprint();
+    expect(sameFingerprint(first, await fingerprint())).toBe(true);
+    expect(first.size).toBe(bytes.length);
+
+    const variants: Array<(b: Buffer) => Buffer> = [
+      (b) => Buffer.concat([Buffer.from([2]), b.subarray(1)]),
+      (b) => Buffer.concat([b.subarray(0, -1), Buffer.from([2])]),
+      (b) => b.subarray(0, -1),
+    ];
+    for (const variant of variants) {
+      await writeFile(path, variant(bytes));
+      const { utimes } = await import('node:fs/promises');
+      const stamp = new Date(first.modified!);
+      await utimes(path, stamp, stamp); // same mtime: only the bytes tell
+      expect(sameFingerprint(first, await fingerprint())).toBe(false);
+    }
+    await writeFile(path, bytes);
+    const { utimes } = await import('node:fs/promises');
+    await utimes(path, new Date(), new Date(Date.now() + 10_000));
+    expect(sameFingerprint(first, await fingerprint())).toBe(false);
+  });
+});
