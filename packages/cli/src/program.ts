@@ -73,10 +73,18 @@ export function buildProgram(signal: AbortSignal, setExitCode: (code: number) =>
 
   program
     .command('verify')
-    .description('re-read storage and report missing or corrupt (wrong size) files')
+    .description(
+      're-read storage and report missing or corrupt (wrong size, or wrong MD5 with --checksums) files',
+    )
     .argument('<componentId>')
     .requiredOption('-l, --location <name>', 'location to verify')
     .addOption(new Option('--no-sizes', 'only check presence (one listing per folder)'))
+    .addOption(
+      new Option(
+        '--checksums',
+        're-read every file and compare its MD5 with the one recorded when it was written',
+      ),
+    )
     .action(async (id: string, options) => {
       setExitCode(await withSession(globals(), signal, (context) => verifyCommand(context, id, options)));
     });

@@ -113,6 +113,23 @@ describe('stowage CLI (end to end)', () => {
       checked: 48,
       sizeMismatches: [{ name: '1008', expected: 8192, actual: 9 }],
     });
+    // Same size, other bytes: only --checksums (MD5 recorded at transfer time, in SQLite) finds it.
+    await writeFile(
+      join(dir, 'archive', 'demo', 'sq010', 'shot010', 'plate', 'v002', 'plate.1009.exr'),
+      Buffer.alloc(8192, 0x5a),
+    );
+    const sizesOnly = stowage(dir, 'verify', id, '--location', 'archive', '--json');
+    expect(sizesOnly.code).toBe(3);
+    expect(
+      (JSON.parse(sizesOnly.stdout) as { sizeMismatches: Array<{ name: string }> }).sizeMismatches.map(
+        (entry) => entry.name,
+      ),
+    ).toEqual(['1008']);
+    const deep = stowage(dir, 'verify', id, '--location', 'archive', '--checksums');
+    expect(deep.code).toBe(3);
+    expect(deep.stdout).toMatch(/corrupt: 1009 .*MD5/);
+    expect(deep.stdout).toMatch(/corrupt: 1008 /);
+    expect(deep.stdout).not.toMatch(/without a checksum/);
 
     const again = stowage(dir, 'transfer', id, '--to', 'archive');
     expect(again.code).toBe(1);

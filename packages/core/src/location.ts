@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Accessor, GetUrlOptions } from './accessor.js';
 import type { CheckpointStore } from './checkpoint.js';
@@ -16,6 +17,7 @@ import { EVENT_COMPONENT_ADDED, EVENT_COMPONENT_REMOVED, type EventHub } from '.
 import type { ComponentLocationRecord, Registry } from './registry.js';
 import { toStoredComponent } from './registry.js';
 import { parentResourceIdentifierOf } from './resource-identifier.js';
+import type { Checksums } from './streams.js';
 import type { ResourceIdentifierTransformer, Structure } from './structure.js';
 import { type FileTransferOptions, transferFile } from './transfer.js';
 
@@ -66,6 +68,14 @@ export interface AddComponentsOptions extends Pick<FileTransferOptions, 'fastPat
 export interface VerifyOptions {
   /** Also stat each present file and compare its size with the registered one. */
   sizes?: boolean;
+  /**
+   * Also re-read each present file and compare its MD5 with the one computed
+   * while it was written (reads every byte: slow, thorough). Files registered
+   * without a checksum are counted in `unchecksummed`.
+   */
+  checksums?: boolean;
+  /** Files read at once for `checksums` (default 4). */
+  concurrency?: number;
   signal?: AbortSignal;
 }
 
@@ -79,6 +89,10 @@ export interface VerifyResult {
   /** Registered but absent from storage. */
   missing: Component[];
   sizeMismatches: Array<{ component: Component; expected: number; actual: number }>;
+  /** With `checksums`: present files whose bytes no longer hash to the registered MD5. */
+  checksumMismatches: Array<{ component: Component; expected: string; actual: string }>;
+  /** With `checksums`: present files registered without a checksum (not compared). */
+  unchecksummed: Component[];
   ok: boolean;
 }
 
@@ -221,14 +235,22 @@ export class Location {
     }
 
     const steps = await this.planSteps(entries);
-    const written = this.manageData ? await this.addData(steps, options) : [];
+    // What each written file hashed to while it was written, for `verify --checksums` later.
+    const checksums = new Map<string, Checksums>();
+    const written = this.manageData ? await this.addData(steps, options, checksums) : [];
 
     const records: ComponentLocationRecord[] = [];
     for (const step of steps) {
       const encoded = this.transformer
         ? await this.transformer.encode(step.targetResourceIdentifier, { component: step.component })
         : step.targetResourceIdentifier;
-      records.push({ componentId: step.component.id, locationId: this.id, resourceIdentifier: encoded });
+      const stepChecksums = checksums.get(step.targetResourceIdentifier);
+      records.push({
+        componentId: step.component.id,
+        locationId: this.id,
+        resourceIdentifier: encoded,
+        ...(stepChecksums ? { checksums: stepChecksums } : {}),
+      });
     }
     await this.registry.putComponents(steps.map((step) => toStoredComponent(step.component)));
     const { conflicts } = await this.registry.addComponentLocations(records);
@@ -277,7 +299,11 @@ export class Location {
   }
 
   /** Move the bytes; returns the resource identifiers of files written. */
-  private async addData(steps: Step[], options: AddComponentsOptions): Promise<string[]> {
+  private async addData(
+    steps: Step[],
+    options: AddComponentsOptions,
+    checksums: Map<string, Checksums>,
+  ): Promise<string[]> {
     const target = this.accessor!;
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
@@ -352,6 +378,7 @@ export class Location {
                   },
                 },
               );
+              if (result.checksums.md5) checksums.set(step.targetResourceIdentifier, result.checksums);
               if (result.adopted) adopted.push(step.targetResourceIdentifier);
               else written.push(step.targetResourceIdentifier);
               progress.componentsDone++;
@@ -563,6 +590,39 @@ export class Location {
         ),
       );
     }
+    const checksumMismatches: VerifyResult['checksumMismatches'] = [];
+    const unchecksummed: Component[] = [];
+    if (options.checksums) {
+      const records = await this.registry.getComponentLocations(
+        registered.map((file) => file.id),
+        [this.id],
+      );
+      const expected = new Map(records.map((record) => [record.componentId, record.checksums?.md5]));
+      const absent = new Set(missing);
+      const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+      await Promise.all(
+        registered
+          .filter((file) => !absent.has(file))
+          .map((file) =>
+            limit(async () => {
+              const md5 = expected.get(file.id);
+              if (!md5) {
+                unchecksummed.push(file);
+                return;
+              }
+              options.signal?.throwIfAborted();
+              const hash = createHash('md5');
+              const stream = await accessor.createReadStream(
+                identifiers.get(file.id)!,
+                options.signal ? { signal: options.signal } : {},
+              );
+              for await (const chunk of stream) hash.update(chunk as Buffer);
+              const actual = hash.digest('hex');
+              if (actual !== md5) checksumMismatches.push({ component: file, expected: md5, actual });
+            }),
+          ),
+      );
+    }
     return {
       componentId: component.id,
       locationId: this.id,
@@ -570,7 +630,9 @@ export class Location {
       unregistered: files.filter((file) => !identifiers.has(file.id)),
       missing,
       sizeMismatches,
-      ok: missing.length === 0 && sizeMismatches.length === 0,
+      checksumMismatches,
+      unchecksummed,
+      ok: missing.length === 0 && sizeMismatches.length === 0 && checksumMismatches.length === 0,
     };
   }
 

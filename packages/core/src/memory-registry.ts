@@ -1,12 +1,16 @@
 import type { AvailabilityMap, ComponentLocationRecord, Registry, StoredComponent } from './registry.js';
 import { roundAvailability } from './registry.js';
+import type { Checksums } from './streams.js';
 
 /** A registry in process memory: the default for tests and the memory location. */
 export class MemoryRegistry implements Registry {
   private readonly components = new Map<string, StoredComponent>();
   private readonly members = new Map<string, Set<string>>();
   /** componentId -> locationId -> resource identifier */
-  private readonly locations = new Map<string, Map<string, string>>();
+  private readonly locations = new Map<
+    string,
+    Map<string, { resourceIdentifier: string; checksums?: Checksums }>
+  >();
 
   async putComponents(components: StoredComponent[]): Promise<void> {
     for (const component of components) {
@@ -55,7 +59,10 @@ export class MemoryRegistry implements Registry {
     for (const record of records) {
       let byLocation = this.locations.get(record.componentId);
       if (!byLocation) this.locations.set(record.componentId, (byLocation = new Map()));
-      byLocation.set(record.locationId, record.resourceIdentifier);
+      byLocation.set(record.locationId, {
+        resourceIdentifier: record.resourceIdentifier,
+        ...(record.checksums ? { checksums: { ...record.checksums } } : {}),
+      });
     }
     return { conflicts: [] };
   }
@@ -71,8 +78,14 @@ export class MemoryRegistry implements Registry {
     const wanted = locationIds && new Set(locationIds);
     const result: ComponentLocationRecord[] = [];
     for (const componentId of componentIds) {
-      for (const [locationId, resourceIdentifier] of this.locations.get(componentId) ?? []) {
-        if (!wanted || wanted.has(locationId)) result.push({ componentId, locationId, resourceIdentifier });
+      for (const [locationId, stored] of this.locations.get(componentId) ?? []) {
+        if (!wanted || wanted.has(locationId))
+          result.push({
+            componentId,
+            locationId,
+            resourceIdentifier: stored.resourceIdentifier,
+            ...(stored.checksums ? { checksums: { ...stored.checksums } } : {}),
+          });
       }
     }
     return result;

@@ -1,4 +1,5 @@
 import type { ComponentKind, ComponentRecord, VersionContext } from './component.js';
+import type { Checksums } from './streams.js';
 
 /** A component as a registry stores it: the record with its container by id. */
 export interface StoredComponent {
@@ -18,6 +19,8 @@ export interface ComponentLocationRecord {
   locationId: string;
   /** As stored: after the location's transformer encoded it. */
   resourceIdentifier: string;
+  /** Hex digests computed while the file was written here (files only; absent when unknown). */
+  checksums?: Checksums;
 }
 
 /** `{componentId: {locationId: percent}}`, percent rounded to 9 decimals. */

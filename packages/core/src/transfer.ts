@@ -241,6 +241,31 @@ export async function transferFile(
     return hashes;
   }
 
+  /**
+   * A fast-path copy moved no bytes through us, so nothing was hashed: take
+   * the target's native MD5, or read it back where that is local and cheap,
+   * so the copy is checked against the source's MD5 when known and its
+   * checksum can be registered for `verify --checksums`.
+   */
+  async function checksumFastCopy(result: WriteResult, sourceStat: ResourceStat): Promise<WriteResult> {
+    let md5 = (await target.stat(targetResourceIdentifier)).checksums?.md5;
+    if (!md5 && target.capabilities.filesystemPath)
+      md5 = await md5Of(target, targetResourceIdentifier, options.signal);
+    if (!md5) return result;
+    const expected = sourceStat.checksums?.md5;
+    if (expected && expected !== md5) {
+      await target.remove(targetResourceIdentifier).catch(() => {});
+      throw new AccessorIntegrityError({
+        operation: 'transfer',
+        resourceIdentifier: targetResourceIdentifier,
+        message: `MD5 mismatch after copy to ${JSON.stringify(targetResourceIdentifier)}; the copy was removed.`,
+        details: { expected, actual: md5 },
+        transient: true,
+      });
+    }
+    return { ...result, checksums: { ...result.checksums, md5 } };
+  }
+
   async function copyOnce(): Promise<WriteResult> {
     const sourceStat = await source.stat(sourceResourceIdentifier);
     const copyOptions = { overwrite, ...(options.signal ? { signal: options.signal } : {}) };
@@ -256,7 +281,10 @@ export async function transferFile(
           copyOptions,
         );
       }
-      if (result) options.onProgress?.(result.size);
+      if (result) {
+        if (verify && !result.checksums.md5) result = await checksumFastCopy(result, sourceStat);
+        options.onProgress?.(result.size);
+      }
     }
     if (!result) {
       const nativeMd5 = sourceStat.checksums?.md5;

@@ -354,4 +354,48 @@ describe('Location.verifyComponent', () => {
     expect(lists).toBe(1);
     expect(stats).toBe(0);
   });
+
+  it('with checksums, re-reads present files and finds same-size corruption', async () => {
+    const { session, accessor, location, dir } = await setup();
+    await writeFrames(dir, 6, 100);
+    const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-6]'), {}, location);
+    const clean = await location.verifyComponent(sequence, { checksums: true });
+    expect(clean.ok).toBe(true);
+    expect(clean.checksumMismatches).toEqual([]);
+    expect(clean.unchecksummed).toEqual([]);
+    // Same size, other bytes: only a checksum can tell.
+    await accessor.write(`${sequence.id}/file.0002.exr`, Buffer.alloc(100, 0x7a));
+    await accessor.remove(`${sequence.id}/file.0004.exr`);
+    expect((await location.verifyComponent(sequence, { sizes: true })).sizeMismatches).toEqual([]);
+    const result = await location.verifyComponent(sequence, { checksums: true, concurrency: 2 });
+    expect(result.ok).toBe(false);
+    expect(result.missing.map((file) => file.name)).toEqual(['0004']);
+    expect(result.checksumMismatches).toEqual([
+      expect.objectContaining({ component: expect.objectContaining({ name: '0002' }) }),
+    ]);
+    expect(result.checksumMismatches[0]?.actual).not.toBe(result.checksumMismatches[0]?.expected);
+  });
+
+  it('with checksums, files registered without one are reported, not compared', async () => {
+    const { session, accessor, location, dir } = await setup();
+    await writeFrames(dir, 2, 10);
+    const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-2]'), {}, location);
+    const members = sequence.members ?? [];
+    // As a registry written before checksums were kept would hold it.
+    await session.registry.removeComponentLocations(
+      location.id,
+      members.map((member) => member.id),
+    );
+    await session.registry.addComponentLocations(
+      members.map((member) => ({
+        componentId: member.id,
+        locationId: location.id,
+        resourceIdentifier: `${sequence.id}/file.${member.name}.exr`,
+      })),
+    );
+    await accessor.write(`${sequence.id}/file.0001.exr`, Buffer.alloc(10, 1));
+    const result = await location.verifyComponent(sequence, { checksums: true });
+    expect(result.unchecksummed).toHaveLength(2);
+    expect(result.checksumMismatches).toEqual([]);
+  });
 });

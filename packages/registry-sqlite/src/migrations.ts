@@ -31,6 +31,10 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX component_locations_location ON component_locations (location_id, component_id);
     `);
   },
+  // Checksums computed while a file was written to a location (JSON of hex digests), for verify.
+  (db) => {
+    db.exec('ALTER TABLE component_locations ADD COLUMN checksums TEXT');
+  },
 ];
 
 /**

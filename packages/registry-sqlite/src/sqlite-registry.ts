@@ -41,6 +41,7 @@ interface LocationRow {
   component_id: string;
   location_id: string;
   resource_identifier: string;
+  checksums: string | null;
 }
 
 function fromRow(row: ComponentRow): StoredComponent {
@@ -61,6 +62,7 @@ function fromLocationRow(row: LocationRow): ComponentLocationRecord {
     componentId: row.component_id,
     locationId: row.location_id,
     resourceIdentifier: row.resource_identifier,
+    ...(row.checksums ? { checksums: JSON.parse(row.checksums) } : {}),
   };
 }
 
@@ -84,8 +86,8 @@ function prepareStatements(db: Database.Database) {
       `SELECT component_id FROM component_locations
        WHERE location_id = ? AND component_id IN (SELECT value FROM json_each(?))`,
     ),
-    insertLocation: db.prepare<[string, string, string]>(
-      'INSERT INTO component_locations (component_id, location_id, resource_identifier) VALUES (?, ?, ?)',
+    insertLocation: db.prepare<[string, string, string, string | null]>(
+      'INSERT INTO component_locations (component_id, location_id, resource_identifier, checksums) VALUES (?, ?, ?, ?)',
     ),
     removeLocations: db.prepare<[string, string]>(
       'DELETE FROM component_locations WHERE location_id = ? AND component_id IN (SELECT value FROM json_each(?))',
@@ -204,7 +206,12 @@ export class SqliteRegistry implements Registry {
       }
       if (conflicts.size > 0) return { conflicts: [...conflicts] };
       for (const record of records)
-        this.statements.insertLocation.run(record.componentId, record.locationId, record.resourceIdentifier);
+        this.statements.insertLocation.run(
+          record.componentId,
+          record.locationId,
+          record.resourceIdentifier,
+          record.checksums ? JSON.stringify(record.checksums) : null,
+        );
       return { conflicts: [] };
     });
   }

@@ -64,6 +64,40 @@ describe('SqliteRegistry', () => {
     }
   });
 
+  it('upgrades a first-version database: old registrations stay, new ones keep checksums', async () => {
+    const path = newPath();
+    const old = new Database(path);
+    migrate(old, MIGRATIONS.slice(0, 1));
+    old
+      .prepare(
+        "INSERT INTO component_locations (component_id, location_id, resource_identifier) VALUES ('a', 'l', 'a.exr')",
+      )
+      .run();
+    old.close();
+    const registry = new SqliteRegistry({ path });
+    try {
+      await registry.addComponentLocations([
+        {
+          componentId: 'b',
+          locationId: 'l',
+          resourceIdentifier: 'b.exr',
+          checksums: { md5: 'cd'.repeat(16) },
+        },
+      ]);
+      expect(await registry.getComponentLocations(['a', 'b'], ['l'])).toEqual([
+        { componentId: 'a', locationId: 'l', resourceIdentifier: 'a.exr' },
+        {
+          componentId: 'b',
+          locationId: 'l',
+          resourceIdentifier: 'b.exr',
+          checksums: { md5: 'cd'.repeat(16) },
+        },
+      ]);
+    } finally {
+      await registry.close();
+    }
+  });
+
   it('opens files in WAL mode at the latest schema version', async () => {
     const path = newPath();
     await new SqliteRegistry({ path }).close();

@@ -5,9 +5,10 @@ import { printJson } from '../output.js';
 export interface VerifyCommandOptions {
   location: string;
   sizes?: boolean;
+  checksums?: boolean;
 }
 
-/** Exit code 3 when anything registered is missing or has the wrong size. */
+/** Exit code 3 when anything registered is missing, has the wrong size or (with --checksums) other bytes. */
 export async function verifyCommand(
   context: CommandContext,
   componentId: string,
@@ -18,6 +19,7 @@ export async function verifyCommand(
   const component = await session.getComponent(componentId);
   const result = await location.verifyComponent(component, {
     sizes: options.sizes ?? true,
+    checksums: options.checksums ?? false,
     signal: context.signal,
   });
   const summary = {
@@ -31,6 +33,13 @@ export async function verifyCommand(
       expected: entry.expected,
       actual: entry.actual,
     })),
+    checksumMismatches: result.checksumMismatches.map((entry) => ({
+      id: entry.component.id,
+      name: entry.component.name,
+      expected: entry.expected,
+      actual: entry.actual,
+    })),
+    ...(options.checksums ? { unchecksummed: result.unchecksummed.length } : {}),
     unregistered: result.unregistered.length,
     ok: result.ok,
   };
@@ -54,6 +63,13 @@ export async function verifyCommand(
         `  corrupt: ${entry.name} (${entry.id}): expected ${entry.expected} bytes, found ${entry.actual}`,
       );
     }
+    for (const entry of summary.checksumMismatches) {
+      console.log(
+        `  corrupt: ${entry.name} (${entry.id}): MD5 ${entry.actual}, registered ${entry.expected}`,
+      );
+    }
+    if (options.checksums && result.unchecksummed.length > 0)
+      console.log(`  registered without a checksum (not compared): ${result.unchecksummed.length} file(s)`);
     if (summary.unregistered > 0) console.log(`  not registered here: ${summary.unregistered} file(s)`);
   }
   return result.ok ? 0 : 3;

@@ -165,6 +165,23 @@ export function describeRegistryContract(name: string, options: RegistryContract
     });
 
     describe('component-locations', () => {
+      it('keeps the checksums a record was registered with; records without read back without', async () => {
+        await registry.putComponents([file('a'), file('b')]);
+        await registry.addComponentLocations([
+          {
+            componentId: 'a',
+            locationId: 'l',
+            resourceIdentifier: 'x/a.exr',
+            checksums: { md5: 'ab'.repeat(16) },
+          },
+          { componentId: 'b', locationId: 'l', resourceIdentifier: 'x/b.exr' },
+        ]);
+        const records = await registry.getComponentLocations(['a', 'b'], ['l']);
+        const byId = new Map(records.map((record) => [record.componentId, record]));
+        expect(byId.get('a')?.checksums).toEqual({ md5: 'ab'.repeat(16) });
+        expect(byId.get('b')).toEqual({ componentId: 'b', locationId: 'l', resourceIdentifier: 'x/b.exr' });
+      });
+
       it('adds a batch and reads it back, filtered by component and location', async () => {
         await registry.putComponents([file('a'), file('b')]);
         const { conflicts } = await registry.addComponentLocations([
