@@ -29,13 +29,22 @@ import {
   OperationAbortedError,
   type ReadStreamOptions,
   type ResourceStat,
+  type ResumeOffsetOptions,
+  type ResumeState,
   toReadable,
   type WriteOptions,
   type WriteResult,
   type WriteSource,
 } from '@stowage/core';
 import { type ErrorContext, redact, restError, toAccessorError } from './azure-errors.js';
-import { uploadBlocks } from './block-upload.js';
+import {
+  type BlockResume,
+  blockId,
+  effectiveBlockSize,
+  NONCE_PATTERN,
+  newNonce,
+  uploadBlocks,
+} from './block-upload.js';
 import {
   type AzureBlobAccessorOptions,
   DEFAULT_BLOCK_SIZE,
@@ -70,7 +79,9 @@ export interface CopyFromUrlOptions extends CopyOptions {
  * metadata, as rclone and ADLS write) or by the blobs under them. Writes stage
  * blocks and commit them in one Put Block List (or one Put Blob), so nothing
  * partial is ever visible; `overwrite: false` is an `If-None-Match: *`
- * condition on that commit.
+ * condition on that commit. A resumable write (`options.resume`) names its
+ * blocks after a nonce kept in its saved state, so another process can find
+ * them among the blob's uncommitted blocks and continue (`resumeOffset`).
  */
 export class AzureBlobAccessor extends BaseAccessor {
   readonly name = 'azure';
@@ -160,7 +171,7 @@ export class AzureBlobAccessor extends BaseAccessor {
       append: false,
       atomicWrite: true,
       conditionalCreate: true,
-      resume: false,
+      resume: true,
       checksums: ['md5'],
       sequence: true,
       pathConfinement: true,
@@ -302,10 +313,18 @@ export class AzureBlobAccessor extends BaseAccessor {
       throwIfAborted(signal);
       await this.ensureContainer(op);
       await this.checkTarget(segments, overwrite, op);
+      let blockSize = this.blockSize;
+      let resume: BlockResume | undefined;
+      if (options.resume) {
+        const started = await this.startResumable(options, op);
+        blockSize = started.blockSize;
+        resume = started.resume;
+      }
       consumed = true;
       return await uploadBlocks(this.blockClient(segments), toReadable(source), {
         resourceIdentifier,
-        blockSize: this.blockSize,
+        blockSize,
+        resume,
         concurrency: this.concurrency,
         blockMd5: this.blockMd5,
         size: options.size,
@@ -323,6 +342,72 @@ export class AzureBlobAccessor extends BaseAccessor {
     } finally {
       // A source we never read would hold its own resources (e.g. another accessor's connection).
       if (!consumed && source instanceof Readable) source.destroy();
+    }
+  }
+
+  /**
+   * How many leading bytes of an interrupted resumable write are staged: the
+   * run of blocks 0..k-1 of the saved upload (ids from its nonce) found among
+   * the blob's uncommitted blocks, each exactly `blockSize` long, times
+   * `blockSize`. Undefined when the state is not ours, the blocks are gone
+   * (committed or discarded by another write, expired after 7 days, or
+   * replaced by `discardResume`) or none is left to continue from.
+   */
+  async resumeOffset(
+    resourceIdentifier: string,
+    state: ResumeState,
+    options: ResumeOffsetOptions,
+  ): Promise<number | undefined> {
+    const segments = this.segments(resourceIdentifier);
+    const op = { operation: 'resumeOffset', resourceIdentifier, signal: options.signal };
+    if (segments.length === 0) return undefined;
+    const saved = parseResumeState(state);
+    if (!saved || !Number.isSafeInteger(options.size) || options.size < 0) return undefined;
+    // More than 50,000 blocks of the saved size cannot make this file.
+    if (Math.ceil(options.size / saved.blockSize) > MAX_BLOCKS) return undefined;
+    const blocks = await this.uncommittedBlocks(segments, op);
+    if (!blocks) return undefined;
+    const sizes = new Map(blocks.map((block) => [block.name, block.size]));
+    const whole = Math.floor(options.size / saved.blockSize);
+    let count = 0;
+    while (count < whole && sizes.get(blockId(saved.nonce, count)) === saved.blockSize) count++;
+    return count === 0 ? undefined : count * saved.blockSize;
+  }
+
+  /**
+   * Drop what an interrupted resumable write staged, as far as Azure allows:
+   * there is no call that deletes uncommitted blocks alone (committing or
+   * deleting the blob would race with other writers of it, and make a blob
+   * appear), so each of the upload's uncommitted blocks is replaced by a
+   * one-byte block under the same id. That replaces the data and makes
+   * `resumeOffset` answer undefined; the one-byte blocks go with the next
+   * commit of the blob or expire with all uncommitted blocks after 7 days.
+   */
+  async discardResume(resourceIdentifier: string, state: ResumeState): Promise<void> {
+    const segments = this.segments(resourceIdentifier);
+    const op = { operation: 'discardResume', resourceIdentifier };
+    const saved = parseResumeState(state);
+    if (!saved || segments.length === 0) return;
+    const blocks = await this.uncommittedBlocks(segments, op);
+    if (!blocks) return;
+    // Shorter than a block (1 byte, 2 for 1-byte blocks), so resumeOffset no longer counts it.
+    const tombstone = Buffer.alloc(saved.blockSize === 1 ? 2 : 1);
+    // Only this upload's blocks (a concurrent writer's are left alone), and not twice.
+    const queue = blocks.filter(
+      (block) => block.size !== tombstone.length && isOwnBlock(block.name, saved.nonce),
+    );
+    const client = this.blockClient(segments);
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(this.concurrency * 2, queue.length) }, async () => {
+          for (let block = queue.shift(); block; block = queue.shift())
+            await client.stageBlock(block.name, tombstone, tombstone.length);
+        }),
+      );
+    } catch (error) {
+      const { status, code } = restError(error);
+      if (status === 404 || code === 'ContainerNotFound') return;
+      throw toAccessorError(error, op);
     }
   }
 
@@ -712,6 +797,73 @@ export class AzureBlobAccessor extends BaseAccessor {
     if (exists) throw new AccessorResourceExistsError(op);
   }
 
+  /**
+   * The state of a resumable write: a new one (saved before any block is
+   * staged) or the one it continues, checked. The source then starts at
+   * `resume.offset`, which must be a whole number of blocks.
+   */
+  private async startResumable(
+    options: WriteOptions,
+    op: ErrorContext,
+  ): Promise<{ blockSize: number; resume: BlockResume }> {
+    const resume = options.resume!;
+    let nonce: string;
+    let blockSize: number;
+    if (resume.state === undefined) {
+      if (resume.offset !== 0)
+        throw new AccessorOperationFailedError({
+          ...op,
+          message: 'A resumable write without a saved state must start at offset 0.',
+        });
+      nonce = newNonce();
+      blockSize = effectiveBlockSize(this.blockSize, options.size);
+    } else {
+      const saved = parseResumeState(resume.state);
+      if (
+        !saved ||
+        !Number.isSafeInteger(resume.offset) ||
+        resume.offset < 0 ||
+        resume.offset % saved.blockSize !== 0 ||
+        resume.offset / saved.blockSize > MAX_BLOCKS ||
+        (options.size !== undefined && resume.offset > options.size)
+      )
+        throw new AccessorOperationFailedError({
+          ...op,
+          message: `The saved state does not describe an Azure block upload that can continue at byte ${resume.offset}.`,
+        });
+      ({ nonce, blockSize } = saved);
+    }
+    const state = (offset: number): AzureResumeState => ({ version: 1, nonce, blockSize, offset });
+    // Saved before the first block is staged: a kill at any moment leaves a findable upload.
+    await resume.save(state(resume.offset));
+    return {
+      blockSize,
+      resume: {
+        nonce,
+        startIndex: resume.offset / blockSize,
+        hashes: resume.hashes,
+        save: (offset) => resume.save(state(offset)),
+      },
+    };
+  }
+
+  /** The blob's uncommitted blocks; undefined when it has none and is not there either. */
+  private async uncommittedBlocks(
+    segments: string[],
+    op: ErrorContext,
+  ): Promise<Array<{ name: string; size: number }> | undefined> {
+    try {
+      const list = await this.blockClient(segments).getBlockList('uncommitted', {
+        ...(op.signal ? { abortSignal: op.signal } : {}),
+      });
+      return list.uncommittedBlocks ?? [];
+    } catch (error) {
+      const { status, code } = restError(error);
+      if (status === 404 || code === 'BlobNotFound' || code === 'ContainerNotFound') return undefined;
+      throw toAccessorError(error, op);
+    }
+  }
+
   /** Create the Azure container once, unless told not to; a 403 (container-scoped credentials) is ignored. */
   private ensureContainer(op: ErrorContext): Promise<void> {
     if (!this.createContainer) return Promise.resolve();
@@ -811,6 +963,31 @@ export class AzureBlobAccessor extends BaseAccessor {
     this.delegationKey = { key, expiresOn: expiresOn.getTime() };
     return key;
   }
+}
+
+/** What a resumable write saves: the upload's block-id nonce, its block size, bytes staged. */
+type AzureResumeState = {
+  version: 1;
+  nonce: string;
+  blockSize: number;
+  offset: number;
+};
+
+/** The state as saved by `write`, or undefined for anything else (it comes from a file on disk). */
+function parseResumeState(state: ResumeState): AzureResumeState | undefined {
+  if (state === null || typeof state !== 'object') return undefined;
+  const { version, nonce, blockSize, offset } = state as Record<string, unknown>;
+  if (version !== 1 || typeof nonce !== 'string' || !NONCE_PATTERN.test(nonce)) return undefined;
+  if (typeof blockSize !== 'number' || !Number.isSafeInteger(blockSize)) return undefined;
+  if (blockSize < 1 || blockSize > MAX_BLOCK_SIZE) return undefined;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return undefined;
+  return { version, nonce, blockSize, offset };
+}
+
+/** Whether a (base64) block id is one of the upload's with this nonce. */
+function isOwnBlock(name: string, nonce: string): boolean {
+  const match = /^([0-9a-f]{24})-(\d{6})$/.exec(Buffer.from(name, 'base64').toString('latin1'));
+  return match?.[1] === nonce && blockId(nonce, Number(match[2])) === name;
 }
 
 /** Passes bytes through; with an expected MD5, fails at the end if the bytes do not match it. */

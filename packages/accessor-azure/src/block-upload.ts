@@ -9,6 +9,7 @@ import {
   type ExpectedChecksum,
   isHashSupported,
   OperationAbortedError,
+  type PrefixHashes,
 } from '@stowage/core';
 import { MAX_BLOCK_SIZE, MAX_BLOCKS } from './options.js';
 
@@ -27,6 +28,46 @@ export interface BlockUploadOptions {
   signal?: AbortSignal | undefined;
   /** Bytes the service has acknowledged so far (monotone). */
   onProgress?: ((bytes: number) => void) | undefined;
+  /**
+   * A resumable upload: block ids come from `nonce` (not a random prefix),
+   * `blockSize` is used as it is (the caller fixed it in the saved state), the
+   * source starts at block `startIndex` (blocks before it are already staged),
+   * `hashes` carry the whole-file hashes of those first blocks, and `save` is
+   * called (serialized, awaited before the commit) whenever the contiguous run
+   * of staged blocks from block 0 grows.
+   */
+  resume?: BlockResume | undefined;
+}
+
+export interface BlockResume {
+  nonce: string;
+  startIndex: number;
+  hashes?: PrefixHashes | undefined;
+  save(offset: number): Promise<void>;
+}
+
+/** Nonce of a block id: 24 lower-case hex digits (12 random bytes). */
+export const NONCE_PATTERN = /^[0-9a-f]{24}$/;
+
+export function newNonce(): string {
+  return randomBytes(12).toString('hex');
+}
+
+/**
+ * The id of block `index` of an upload: base64 of `<nonce>-<index, 6 digits>`,
+ * so every id of every upload has the same length (Azure requires it per blob).
+ */
+export function blockId(nonce: string, index: number): string {
+  return Buffer.from(`${nonce}-${String(index).padStart(6, '0')}`).toString('base64');
+}
+
+/** The block size an upload of `size` bytes uses: `blockSize`, grown so 50,000 blocks hold `size`. */
+export function effectiveBlockSize(blockSize: number, size: number | undefined): number {
+  let effective = Math.min(MAX_BLOCK_SIZE, Math.max(1, blockSize));
+  if (size !== undefined && Math.ceil(size / effective) > MAX_BLOCKS) {
+    effective = Math.min(MAX_BLOCK_SIZE, Math.ceil(size / MAX_BLOCKS));
+  }
+  return effective;
 }
 
 const HASH_NAMES: Partial<Record<ChecksumAlgorithm, string>> = { md5: 'md5', sha1: 'sha1', sha256: 'sha256' };
@@ -54,20 +95,57 @@ export async function uploadBlocks(
       ...(options.checksum ? [options.checksum.algorithm] : []),
     ]),
   ].filter(isHashSupported);
-  const hashes = algorithms.map(
-    (algorithm) => [algorithm, createHash(HASH_NAMES[algorithm]!)] as [ChecksumAlgorithm, Hash],
-  );
-  let blockSize = Math.min(MAX_BLOCK_SIZE, Math.max(1, options.blockSize));
-  if (options.size !== undefined && Math.ceil(options.size / blockSize) > MAX_BLOCKS) {
-    blockSize = Math.min(MAX_BLOCK_SIZE, Math.ceil(options.size / MAX_BLOCKS));
+  const resume = options.resume;
+  const startIndex = resume?.startIndex ?? 0;
+  const hashes: Array<[ChecksumAlgorithm, Hash]> = [];
+  for (const algorithm of algorithms) {
+    // A resumed upload continues the hashes of the blocks already staged;
+    // one it was not given cannot be computed (and is not reported).
+    const hash = startIndex > 0 ? resume?.hashes?.[algorithm] : createHash(HASH_NAMES[algorithm]!);
+    if (hash) hashes.push([algorithm, hash]);
   }
+  const blockSize = resume
+    ? Math.min(MAX_BLOCK_SIZE, Math.max(1, options.blockSize))
+    : effectiveBlockSize(options.blockSize, options.size);
   const concurrency = Math.max(1, options.concurrency);
-  const idPrefix = randomBytes(12).toString('hex');
-  const blockIds: string[] = [];
+  const idPrefix = resume?.nonce ?? newNonce();
+  // A resumed upload commits the blocks staged before it as well.
+  const blockIds: string[] = Array.from({ length: startIndex }, (_, index) => blockId(idPrefix, index));
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
-  let acknowledged = 0;
-  let total = 0;
+  const resumedBytes = startIndex * blockSize;
+  let acknowledged = resumedBytes;
+  let total = resumedBytes;
+
+  // Durable progress of a resumable upload: the contiguous run of staged blocks from block 0.
+  const stagedSizes = new Map<number, number>();
+  let contiguousIndex = startIndex;
+  let durable = resumedBytes;
+  let saved = resumedBytes;
+  let saving: Promise<void> = Promise.resolve();
+  const blockStaged = (index: number, size: number) => {
+    if (!resume) return;
+    stagedSizes.set(index, size);
+    let grew = false;
+    while (stagedSizes.has(contiguousIndex)) {
+      durable += stagedSizes.get(contiguousIndex)!;
+      stagedSizes.delete(contiguousIndex);
+      contiguousIndex++;
+      grew = true;
+    }
+    if (!grew) return;
+    // One save at a time, each with the latest offset (later ones then have nothing new).
+    saving = saving
+      .then(async () => {
+        if (durable <= saved) return;
+        const offset = durable;
+        await resume.save(offset);
+        saved = offset;
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+      });
+  };
   // Pieces of the block being filled (views, no copy until the block is complete).
   let pending: Buffer[] = [];
   let filled = 0;
@@ -86,7 +164,8 @@ export async function uploadBlocks(
         message: `More than ${MAX_BLOCKS} blocks of ${blockSize} bytes: pass \`size\` or a larger blockSize.`,
       });
     }
-    const id = Buffer.from(`${idPrefix}-${String(blockIds.length).padStart(6, '0')}`).toString('base64');
+    const index = blockIds.length;
+    const id = blockId(idPrefix, index);
     blockIds.push(id);
     const task = client
       .stageBlock(id, block, block.length, {
@@ -97,6 +176,7 @@ export async function uploadBlocks(
         () => {
           acknowledged += block.length;
           options.onProgress?.(acknowledged);
+          blockStaged(index, block.length);
         },
         (error: unknown) => {
           failure ??= error;
@@ -132,9 +212,10 @@ export async function uploadBlocks(
     const measured = { size: total, checksums };
     // Before anything becomes visible: a wrong size or checksum commits nothing.
     assertIntegrity(options.resourceIdentifier, measured, options);
-    const contentMD5 = Buffer.from(checksums.md5!, 'hex');
+    // Unknown only for a resumed upload given no MD5 of its first bytes.
+    const contentMD5 = checksums.md5 === undefined ? undefined : Buffer.from(checksums.md5, 'hex');
     const common = {
-      blobHTTPHeaders: { blobContentMD5: contentMD5 },
+      ...(contentMD5 ? { blobHTTPHeaders: { blobContentMD5: contentMD5 } } : {}),
       ...(options.conditions ? { conditions: options.conditions } : {}),
       ...(options.metadata ? { metadata: options.metadata } : {}),
       ...(signal ? { abortSignal: signal } : {}),
@@ -147,6 +228,7 @@ export async function uploadBlocks(
     } else {
       if (filled > 0) stage(takeBlock());
       await Promise.all(inFlight);
+      await saving;
       if (failure) throw failure;
       await client.commitBlockList(blockIds, common);
     }
@@ -163,6 +245,8 @@ export async function uploadBlocks(
     source.destroy();
     // Let staged requests settle so nothing runs after we return.
     await Promise.allSettled(inFlight);
+    // ...and no checkpoint is written after we return (the caller may remove it).
+    await saving;
     throw error;
   }
 }
