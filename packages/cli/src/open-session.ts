@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { Session } from '@stowage/core';
+import { dirname, join } from 'node:path';
+import { defaultCheckpointDirectory, FileCheckpointStore, Session } from '@stowage/core';
 import { SqliteRegistry } from '@stowage/registry-sqlite';
 import { type LoadedConfig, resolveConfigPath } from './config.js';
 import { createAccessor, createStructure } from './factory.js';
@@ -13,7 +13,17 @@ export async function openSession(loaded: LoadedConfig): Promise<Session> {
     typeof config.registry === 'string' ? config.registry : config.registry.path,
   );
   if (registryPath !== ':memory:') await mkdir(dirname(registryPath), { recursive: true });
-  const session = new Session({ registry: new SqliteRegistry({ path: registryPath }) });
+  const session = new Session({
+    registry: new SqliteRegistry({ path: registryPath }),
+    // Checkpoints name location ids and paths of this registry: keep them beside it
+    // (STOWAGE_CHECKPOINT_DIR still wins), so an interrupted publish resumes from the same project.
+    checkpoints: new FileCheckpointStore(
+      process.env.STOWAGE_CHECKPOINT_DIR ||
+        (registryPath === ':memory:'
+          ? defaultCheckpointDirectory()
+          : join(dirname(registryPath), 'checkpoints')),
+    ),
+  });
   try {
     for (const location of config.locations) {
       const accessor = await createAccessor(location.accessor, baseDir);

@@ -41,6 +41,7 @@ export function buildProgram(signal: AbortSignal, setExitCode: (code: number) =>
     .option('-n, --name <name>', "component name (default 'main', or the folder name)")
     .option('--version-context <path>', 'project/[ancestors/]asset/v001, for the standard structure')
     .option('--concurrency <n>', 'files transferred at once', '4')
+    .option('--no-resume', 'send every byte again instead of resuming an interrupted upload')
     .action((path: string, options) =>
       withSession(globals(), signal, (context) => publishCommand(context, path, options)),
     );
@@ -52,6 +53,7 @@ export function buildProgram(signal: AbortSignal, setExitCode: (code: number) =>
     .requiredOption('--to <location>', 'target location')
     .option('--from <location>', 'source location (default: the best one where it is 100% available)')
     .option('--concurrency <n>', 'files transferred at once', '4')
+    .option('--no-resume', 'send every byte again instead of resuming an interrupted upload')
     .action((id: string, options) =>
       withSession(globals(), signal, (context) => transferCommand(context, id, options)),
     );

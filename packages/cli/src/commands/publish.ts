@@ -8,6 +8,8 @@ export interface PublishOptions {
   name?: string;
   versionContext?: string;
   concurrency?: string;
+  /** commander's --no-resume sets false. */
+  resume?: boolean;
 }
 
 /** `project/ancestor/.../asset/v003` (or a bare number) -> a VersionContext. */
@@ -50,6 +52,7 @@ export async function publishCommand(
         signal,
         onProgress: (progress) => reporter.update(progress),
         ...(options.concurrency ? { concurrency: Number(options.concurrency) } : {}),
+        ...(options.resume === false ? { resume: false } : {}),
       },
     );
     reporter.stop();

@@ -6,6 +6,8 @@ export interface TransferOptions {
   to: string;
   from?: string;
   concurrency?: string;
+  /** commander's --no-resume sets false. */
+  resume?: boolean;
 }
 
 export async function transferCommand(
@@ -36,6 +38,7 @@ export async function transferCommand(
       signal,
       onProgress: (progress) => reporter.update(progress),
       ...(options.concurrency ? { concurrency: Number(options.concurrency) } : {}),
+      ...(options.resume === false ? { resume: false } : {}),
     });
   } finally {
     reporter.stop();
