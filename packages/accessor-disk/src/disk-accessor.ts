@@ -280,15 +280,17 @@ export class DiskAccessor extends BaseAccessor {
         highWaterMark: 1024 * 1024,
         start: offset,
       });
+      const file = handle;
       handle = undefined;
+      // A checkpoint only counts bytes flushed to the device (fdatasync first),
+      // so even a power loss cannot make resumeOffset count a torn tail.
+      const checkpoint = async () => {
+        const written = offset + output.bytesWritten;
+        if (this.fsync) await file.datasync();
+        await save?.({ temp: basename(temp), offset: written });
+      };
       const stages = save
-        ? [
-            measuring,
-            checkpointEvery(CHECKPOINT_BYTES, () =>
-              save({ temp: basename(temp), offset: offset + output.bytesWritten }),
-            ),
-            output,
-          ]
+        ? [measuring, checkpointEvery(CHECKPOINT_BYTES, checkpoint), output]
         : [measuring, output];
       await pipeline([toReadable(source), ...stages], options.signal ? { signal: options.signal } : {});
       const result = { size: measuring.size, checksums: measuring.digests() };
@@ -305,12 +307,17 @@ export class DiskAccessor extends BaseAccessor {
     }
   }
 
-  /** How many bytes of an interrupted resumable write are in its temp file (written in order: no holes). */
+  /**
+   * How many bytes of an interrupted resumable write are safely in its temp
+   * file: what the last checkpoint saw flushed (with fsync off, what it saw
+   * written), never more than the file holds.
+   */
   async resumeOffset(resourceIdentifier: string, state: ResumeState): Promise<number | undefined> {
     const temp = await this.resumableTemp(resourceIdentifier, state);
-    if (!temp) return undefined;
+    if (!temp || typeof state.offset !== 'number' || !Number.isSafeInteger(state.offset) || state.offset < 0)
+      return undefined;
     const info = await lstat(temp).catch(() => undefined);
-    return info?.isFile() ? info.size : undefined;
+    return info?.isFile() ? Math.min(info.size, state.offset) : undefined;
   }
 
   async discardResume(resourceIdentifier: string, state: ResumeState): Promise<void> {
