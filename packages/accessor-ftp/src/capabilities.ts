@@ -6,6 +6,7 @@ import { defineCapabilities } from '@stowage/core';
  * `overwrite: false` checks then renames, and a writer that publishes between
  * the check and the rename is overwritten (conditionalCreate: false).
  * No checksums (HASH/XMD5 are non-standard), no server-side copy, no URLs.
+ * Resumable: an interrupted write's temp file is continued with APPE.
  */
 export const FTP_CAPABILITIES = defineCapabilities({
   read: true,
@@ -21,7 +22,8 @@ export const FTP_CAPABILITIES = defineCapabilities({
   url: false,
   atomicWrite: true,
   conditionalCreate: false,
-  resume: false,
+  // Interrupted writes append to their temp file (APPE) after checking its SIZE.
+  resume: true,
   checksums: [],
   sequence: true,
   pathConfinement: true,

@@ -5,6 +5,7 @@ import type { ConnectionOptions } from 'node:tls';
 import {
   AccessorContainerNotEmptyError,
   AccessorIntegrityError,
+  AccessorOperationFailedError,
   AccessorParentResourceNotFoundError,
   AccessorResourceExistsError,
   AccessorResourceInvalidError,
@@ -18,6 +19,8 @@ import {
   OperationAbortedError,
   type ReadStreamOptions,
   type ResourceStat,
+  type ResumeOffsetOptions,
+  type ResumeState,
   splitResourceIdentifier,
   toReadable,
   type WriteOptions,
@@ -35,6 +38,7 @@ import {
   mapFtpError,
 } from './errors.js';
 import { parseMlstReply, parseMlsxTime } from './mlst.js';
+import { CheckpointSaver, type FtpResumeState, parseResumeState, TEMP_NAME } from './resume.js';
 import { EMPTY_TLS_UPLOAD_DELAY_MS, emptyUploadGate, rangeSink } from './transfer-streams.js';
 
 export interface FtpAccessorOptions {
@@ -60,8 +64,7 @@ export interface FtpAccessorOptions {
   timeout?: number;
 }
 
-/** Name of an upload in progress; hidden from list(). */
-const TEMP_NAME = /^\.stowage-[0-9a-f]{16}\.tmp$/;
+/** Name of an upload in progress (TEMP_NAME); hidden from list(). */
 const tempName = () => `.stowage-${randomBytes(8).toString('hex')}.tmp`;
 
 /** A ranged read that stops this close to the end lets the transfer finish instead of reconnecting. */
@@ -202,7 +205,9 @@ export class FtpAccessor extends BaseAccessor {
     // handshake), which now and then fails under load. A source held in
     // memory can simply be sent again; a stream cannot, so its caller retries
     // (transferFile does, from the source).
-    const replayable = typeof source === 'string' || source instanceof Uint8Array;
+    // A resumable write is not replayed here: its partial upload and
+    // checkpoint belong to the caller, who retries through resumeOffset.
+    const replayable = !options.resume && (typeof source === 'string' || source instanceof Uint8Array);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.writeOnce(resourceIdentifier, source, options);
@@ -221,7 +226,7 @@ export class FtpAccessor extends BaseAccessor {
     const segments = this.segments(resourceIdentifier);
     const context = { operation: 'write', resourceIdentifier };
     if (segments.length === 0) throw new AccessorResourceInvalidError(context);
-    const { signal } = options;
+    const { signal, resume } = options;
     const overwrite = options.overwrite ?? true;
     const readable = toReadable(source);
     // Listen from the start: a source can fail (e.g. a missing file) while we
@@ -230,11 +235,19 @@ export class FtpAccessor extends BaseAccessor {
     readable.on('error', (error) => {
       sourceError ??= error;
     });
+    // A resumed write appends to the temp file its state names, from resume.offset.
+    const resumed = resume?.state ? parseResumeState(resume.state) : undefined;
+    const temp = resumed?.temp ?? tempName();
     let lease: Lease;
     try {
-      ({ lease } = await this.lease(context, signal, (client) =>
-        this.assertWritable(client, segments, overwrite, context),
-      ));
+      if (resume?.state && !resumed)
+        throw new AccessorOperationFailedError({ ...context, message: 'Invalid FTP resume state.' });
+      ({ lease } = await this.lease(context, signal, async (client) => {
+        await this.assertWritable(client, segments, overwrite, context);
+        // remotePath needs the root, known once a connection logged in.
+        if (resumed)
+          await this.assertResumable(client, this.tempPath(segments, temp), resume!.offset, context);
+      }));
     } catch (error) {
       // The source may hold resources (a file, another accessor's connection).
       readable.destroy();
@@ -246,11 +259,42 @@ export class FtpAccessor extends BaseAccessor {
       throw mapFtpError(sourceError, context);
     }
     const path = this.remotePath(segments);
-    const tempPath = posix.join(posix.dirname(path), tempName());
+    const tempPath = this.tempPath(segments, temp);
+    let saver: CheckpointSaver | undefined;
+    // Whether a checkpoint names the temp file: then a failure keeps it for the caller.
+    let keepOnFailure = resumed !== undefined;
+    if (resume) {
+      saver = new CheckpointSaver(
+        (offset) => resume.save({ temp, offset } satisfies FtpResumeState),
+        resume.offset,
+      );
+      if (!resumed) {
+        try {
+          // Before the first byte, so a kill at any moment leaves a findable partial.
+          await resume.save({ temp, offset: 0 } satisfies FtpResumeState);
+          keepOnFailure = true;
+        } catch (error) {
+          readable.destroy();
+          this.pool.release(client);
+          throw error;
+        }
+      }
+    }
     const algorithms = [
       ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
     ];
-    const measuring = new MeasuringStream({ algorithms, onProgress: options.onProgress });
+    const onProgress =
+      saver || options.onProgress
+        ? (bytes: number) => {
+            options.onProgress?.(bytes);
+            saver?.progress(bytes);
+          }
+        : undefined;
+    const measuring = new MeasuringStream({
+      algorithms,
+      onProgress,
+      ...(resumed ? { resume: options.resume } : {}),
+    });
     const streams: Array<Readable | Transform> = [readable, measuring];
     if (client.ftp.hasTLS) streams.push(emptyUploadGate(EMPTY_TLS_UPLOAD_DELAY_MS));
     const upload = streams[streams.length - 1] as Transform;
@@ -259,9 +303,14 @@ export class FtpAccessor extends BaseAccessor {
     const onAbort = () => readable.destroy(new OperationAbortedError(undefined, { cause: signal?.reason }));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await client.uploadFrom(upload, tempPath);
+      // STOR creates the temp file; APPE continues a partial one at its end,
+      // which assertResumable checked is resume.offset.
+      if (resumed) await client.appendFrom(upload, tempPath);
+      else await client.uploadFrom(upload, tempPath);
+      await saver?.flush();
       const result = { size: measuring.size, checksums: measuring.digests() };
       assertIntegrity(resourceIdentifier, result, options);
+      // Also catches two writers appending to one temp file at once.
       await this.assertStoredSize(client, tempPath, result.size, context);
       if (signal?.aborted) throw new OperationAbortedError(undefined, { cause: signal.reason });
       if (!overwrite && (await this.statRemote(client, path, false))) {
@@ -273,11 +322,97 @@ export class FtpAccessor extends BaseAccessor {
     } catch (error) {
       if (!readable.destroyed) readable.destroy();
       this.pool.release(client);
-      await this.removeQuietly(tempPath);
+      // No checkpoint save may land after the write returned (the caller then removes it).
+      await saver?.flush().catch(() => {});
+      // A resumable write leaves its partial upload to the caller (resume or discardResume).
+      if (!keepOnFailure) await this.removeQuietly(tempPath);
       if (signal?.aborted) throw new OperationAbortedError(undefined, { cause: error });
       throw mapFtpError(error, context);
     } finally {
       signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * How many leading bytes of an interrupted write are on the server: the
+   * temp file's SIZE (STOR writes sequentially, so every byte up to it was
+   * sent in order), capped by the file's size; undefined when the temp file
+   * is gone or the state is not one of ours.
+   */
+  async resumeOffset(
+    resourceIdentifier: string,
+    state: ResumeState,
+    options: ResumeOffsetOptions,
+  ): Promise<number | undefined> {
+    const parsed = parseResumeState(state);
+    const segments = this.segments(resourceIdentifier);
+    if (!parsed || segments.length === 0) return undefined;
+    if (options.signal?.aborted) throw new OperationAbortedError(undefined, { cause: options.signal.reason });
+    const context = { operation: 'resumeOffset', resourceIdentifier };
+    const size = await this.withClient(context, (client) =>
+      this.tempSize(client, this.tempPath(segments, parsed.temp)),
+    );
+    return size === undefined ? undefined : Math.min(size, options.size);
+  }
+
+  /** Delete an interrupted write's temp file; nothing when it is already gone. */
+  async discardResume(resourceIdentifier: string, state: ResumeState): Promise<void> {
+    const parsed = parseResumeState(state);
+    const segments = this.segments(resourceIdentifier);
+    if (!parsed || segments.length === 0) return;
+    const context = { operation: 'discardResume', resourceIdentifier };
+    await this.withClient(context, async (client) => {
+      const tempPath = this.tempPath(segments, parsed.temp);
+      try {
+        await client.remove(tempPath);
+      } catch (error) {
+        if (isUnavailable(error) && (await this.tempSize(client, tempPath)) === undefined) return;
+        throw error;
+      }
+    });
+  }
+
+  /** Size of a plain temp file, undefined when there is none (missing, a directory, a link). */
+  private async tempSize(client: Client, tempPath: string): Promise<number | undefined> {
+    if (this.mlst) {
+      try {
+        const entry = parseMlstReply((await client.send(`MLST ${tempPath}`)).message);
+        return entry?.type === 'file' ? (entry.size ?? 0) : undefined;
+      } catch (error) {
+        if (isUnavailable(error)) return undefined;
+        if (!isUnsupportedCommand(error)) throw error;
+        this.mlst = false;
+      }
+    }
+    try {
+      // SIZE answers for plain files only (550 for a directory).
+      return await client.size(tempPath);
+    } catch (error) {
+      if (isUnavailable(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Before appending: the temp file must hold exactly `offset` bytes, so the
+   * source (which starts at `offset`) lines up. A partial that vanished or
+   * changed fails the write as transient: the caller's retry asks
+   * resumeOffset again, or starts over.
+   */
+  private async assertResumable(
+    client: Client,
+    tempPath: string,
+    offset: number,
+    context: ErrorContext,
+  ): Promise<void> {
+    const size = await this.tempSize(client, tempPath);
+    if (size !== offset) {
+      throw new AccessorOperationFailedError({
+        ...context,
+        message: `The partial upload to resume is gone or changed (${size ?? 'no'} bytes, expected ${offset}).`,
+        details: { expectedSize: offset, ...(size !== undefined ? { actualSize: size } : {}) },
+        transient: true,
+      });
     }
   }
 
@@ -365,6 +500,11 @@ export class FtpAccessor extends BaseAccessor {
 
   private remotePath(segments: string[]): string {
     return posix.join(this.basePath ?? '/', ...segments);
+  }
+
+  /** A temp file beside the target (`temp` is a checked base name). */
+  private tempPath(segments: string[], temp: string): string {
+    return posix.join(posix.dirname(this.remotePath(segments)), temp);
   }
 
   /**

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runFaultCampaign } from '@stowage/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../../../tools/fault-proxy.mjs';
@@ -8,6 +11,12 @@ import { connectionOptions, isolatedAccessor, serverEnv, TARGETS } from './serve
 // reliability). The proxy carries the control connection, so a cut drops the
 // session mid-transfer. CI runs a few per target; STOWAGE_FAULT_RUNS=50 runs all.
 const runs = Number(process.env.STOWAGE_FAULT_RUNS ?? 4);
+
+// The campaign's sessions keep resume checkpoints (a cut upload is retried from
+// its partial temp file): in a folder of this run, not the user's cache.
+const checkpointDirectory = mkdtempSync(join(tmpdir(), 'stowage-ftp-checkpoints-'));
+process.env.STOWAGE_CHECKPOINT_DIR = checkpointDirectory;
+afterAll(() => rmSync(checkpointDirectory, { recursive: true, force: true }));
 
 describe.each(TARGETS)('FTP under connection cuts ($label)', ({ server, secure, label }) => {
   let proxy: FaultProxy;

@@ -7,8 +7,16 @@ export interface PipelinedWriteOptions {
   chunkSize: number;
   /** WRITE requests in flight before the stream applies backpressure. */
   concurrency: number;
-  /** Bytes the server acknowledged so far. */
+  /** Bytes the server acknowledged so far (counting `start`). */
   onProgress?: ((bytes: number) => void) | undefined;
+  /** File position of the first byte (a resumed write continues at its offset). Default 0. */
+  start?: number | undefined;
+  /**
+   * Called as the contiguous acknowledged prefix grows: every byte before
+   * this position is at the server (requests complete out of order, so a
+   * count of acknowledged bytes may hide a hole; this never does).
+   */
+  onContiguous?: ((position: number) => void) | undefined;
 }
 
 /**
@@ -19,10 +27,14 @@ export interface PipelinedWriteOptions {
  * the server acknowledged every byte. The caller owns and closes the handle.
  */
 export class PipelinedWriteStream extends Writable {
-  /** Bytes acknowledged by the server. */
-  acknowledged = 0;
-  private offset = 0;
+  /** Bytes acknowledged by the server (counting `start`). */
+  acknowledged: number;
+  /** Position up to which every byte is acknowledged: the resumable prefix. */
+  contiguous: number;
+  private offset: number;
   private inFlight = 0;
+  /** Requests in the order they were sent, until the prefix before them is acknowledged. */
+  private readonly sent: Array<{ end: number; done: boolean }> = [];
   private failure: Error | undefined;
   private waiting: ((error?: Error | null) => void) | undefined;
   private finalCallback: ((error?: Error | null) => void) | undefined;
@@ -35,6 +47,9 @@ export class PipelinedWriteStream extends Writable {
   ) {
     super({ highWaterMark: options.chunkSize });
     this.limit = options.chunkSize * options.concurrency;
+    this.offset = options.start ?? 0;
+    this.acknowledged = this.offset;
+    this.contiguous = this.offset;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -70,23 +85,33 @@ export class PipelinedWriteStream extends Writable {
       const position = this.offset;
       this.offset += piece.length;
       this.inFlight += piece.length;
+      const request = { end: this.offset, done: false };
+      this.sent.push(request);
       if (!channelOpen(this.sftp)) {
-        this.settle(piece.length, new Error('Not connected: the SFTP channel is closed'));
+        this.settle(request, piece.length, new Error('Not connected: the SFTP channel is closed'));
         continue;
       }
       // ssh2 copies the bytes into its packet, so `piece` is free after this call.
       this.sftp.write(this.handle, piece, 0, piece.length, position, (error) =>
-        this.settle(piece.length, error ?? undefined),
+        this.settle(request, piece.length, error ?? undefined),
       );
     }
   }
 
-  private settle(length: number, error: Error | undefined): void {
+  private settle(request: { end: number; done: boolean }, length: number, error: Error | undefined): void {
     this.inFlight -= length;
     if (error) this.failure ??= error;
     else {
       this.acknowledged += length;
       this.options.onProgress?.(this.acknowledged);
+      // A failed request stays undone, so the prefix never grows past it.
+      request.done = true;
+      let advanced = false;
+      while (this.sent[0]?.done) {
+        this.contiguous = this.sent.shift()!.end;
+        advanced = true;
+      }
+      if (advanced) this.options.onContiguous?.(this.contiguous);
     }
     if (this.waiting && (this.failure || this.inFlight < this.limit)) {
       const callback = this.waiting;

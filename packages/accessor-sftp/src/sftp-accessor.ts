@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   AccessorContainerNotEmptyError,
+  AccessorIntegrityError,
   AccessorOperationFailedError,
   AccessorResourceExistsError,
   AccessorResourceIdentifierError,
@@ -17,6 +18,8 @@ import {
   OperationAbortedError,
   type ReadStreamOptions,
   type ResourceStat,
+  type ResumeOffsetOptions,
+  type ResumeState,
   toReadable,
   type WriteOptions,
   type WriteResult,
@@ -28,6 +31,7 @@ import { SftpConnectionPool } from './connection-pool.js';
 import type { SftpAccessorOptions } from './options.js';
 import { PipelinedReadStream } from './pipelined-read-stream.js';
 import { PipelinedWriteStream } from './pipelined-write-stream.js';
+import { CheckpointSaver, parseResumeState, type SftpResumeState, TEMP_NAME } from './resume.js';
 import { channelOpen, lstatIfExists, sftpCalls, statIfExists } from './sftp-calls.js';
 import {
   type ErrorContext,
@@ -37,8 +41,6 @@ import {
   toAccessorError,
 } from './sftp-errors.js';
 
-/** Temp files of writes in progress: `.stowage-<16 hex>.tmp`, hidden from `list`. */
-const TEMP_NAME = /^\.stowage-[0-9a-f]{16}\.tmp$/;
 /** Default bytes in flight per transfer (requests x request size). */
 const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** Files and directories removed in parallel by a recursive removeContainer. */
@@ -76,6 +78,8 @@ export class SftpAccessor extends BaseAccessor {
     serverSideCopy: true,
     atomicWrite: true,
     conditionalCreate: true,
+    // Interrupted writes continue their temp file (resumeOffset, discardResume).
+    resume: true,
     checksums: [],
     sequence: true,
     pathConfinement: true,
@@ -209,10 +213,16 @@ export class SftpAccessor extends BaseAccessor {
     const signal = options.signal;
     const op = { operation: 'write', resourceIdentifier, signal };
     const overwrite = options.overwrite ?? true;
+    const resume = options.resume;
     let consumed = false;
     try {
       if (segments.length === 0)
         throw new AccessorResourceInvalidError({ ...op, message: 'The root is a container.' });
+      // A resumed write continues the temp file its state names, from resume.offset.
+      const resumed = resume?.state ? parseResumeState(resume.state) : undefined;
+      if (resume?.state && !resumed)
+        throw new AccessorOperationFailedError({ ...op, message: 'Invalid SFTP resume state.' });
+      const start = resumed ? resume!.offset : 0;
       throwIfAborted(signal);
       return await this.withSftp(op, {}, async (sftp, root) => {
         const [parent, target] = await Promise.all([
@@ -220,13 +230,29 @@ export class SftpAccessor extends BaseAccessor {
           this.resolve(sftp, root, segments, false, op),
         ]);
         await this.checkWritable(sftp, target, overwrite, op);
-        const temp = posix.join(parent, `.stowage-${randomBytes(8).toString('hex')}.tmp`);
-        let handle: Buffer;
-        try {
-          handle = await sftpCalls.open(sftp, temp, 'wx', { mode: 0o644 });
-        } catch (error) {
-          if (sftpStatus(error) === SFTP_STATUS.NO_SUCH_FILE) throw parentNotFound(op, error);
-          throw error;
+        const tempName = resumed?.temp ?? `.stowage-${randomBytes(8).toString('hex')}.tmp`;
+        const temp = posix.join(parent, tempName);
+        const handle = resumed
+          ? await this.reopenTemp(sftp, temp, start, op)
+          : await this.createTemp(sftp, temp, op);
+        let saver: CheckpointSaver | undefined;
+        if (resume) {
+          const save = async (offset: number) => {
+            // With fsync on, a checkpoint also survives a server crash.
+            if (this.options.fsync) await sftpCalls.fsync(sftp, handle);
+            await resume.save({ temp: tempName, offset } satisfies SftpResumeState);
+          };
+          saver = new CheckpointSaver(save, start);
+          if (!resumed) {
+            // Before the first byte, so a kill at any moment leaves a findable partial.
+            try {
+              await resume.save({ temp: tempName, offset: 0 } satisfies SftpResumeState);
+            } catch (error) {
+              await sftpCalls.close(sftp, handle).catch(() => {});
+              await this.removeQuietly(sftp, temp);
+              throw error;
+            }
+          }
         }
         return this.fillAndPublish(
           sftp,
@@ -242,20 +268,79 @@ export class SftpAccessor extends BaseAccessor {
                 ...(options.checksum ? [options.checksum.algorithm] : []),
               ]),
             ];
-            const measuring = new MeasuringStream({ algorithms });
+            const measuring = new MeasuringStream({ algorithms, ...(resumed ? { resume } : {}) });
             consumed = true;
-            await pipeline(toReadable(source), measuring, writer, signal ? { signal } : {});
+            try {
+              await pipeline(toReadable(source), measuring, writer, signal ? { signal } : {});
+            } finally {
+              // No checkpoint save may land after the write returned (the engine then removes it).
+              await saver?.flush().catch(() => {});
+            }
+            await saver?.flush();
             const result = { size: measuring.size, checksums: measuring.digests() };
             assertIntegrity(resourceIdentifier, result, options);
+            // A continued temp file may hold bytes past this write's end (never
+            // with an unchanged source, but truncate rather than trust it).
+            if (resumed) await this.truncateTo(sftp, handle, result.size, op);
             return result;
           },
-          options.onProgress,
+          {
+            start,
+            onProgress: options.onProgress,
+            onContiguous: saver ? (position) => saver.progress(position) : undefined,
+            // A resumable write keeps its partial on failure: the caller resumes or discards it.
+            keepTempOnFailure: resume !== undefined,
+          },
         );
       });
     } finally {
       // A source we never read would hold its own resources (e.g. another accessor's connection).
       if (!consumed && source instanceof Readable) source.destroy();
     }
+  }
+
+  /**
+   * How many leading bytes of an interrupted write's temp file are safely on
+   * the server: the contiguous acknowledged count it saved, capped by the
+   * file's size now; undefined when the temp file is gone or the state is
+   * not one of ours.
+   */
+  async resumeOffset(
+    resourceIdentifier: string,
+    state: ResumeState,
+    options: ResumeOffsetOptions,
+  ): Promise<number | undefined> {
+    const parsed = parseResumeState(state);
+    const segments = this.segments(resourceIdentifier);
+    if (!parsed || segments.length === 0) return undefined;
+    const op = { operation: 'resumeOffset', resourceIdentifier, signal: options.signal };
+    throwIfAborted(options.signal);
+    return this.withSftp(op, { retry: true }, async (sftp, root) => {
+      const parent = await this.resolve(sftp, root, segments.slice(0, -1), true, op);
+      const stats = await lstatIfExists(sftp, posix.join(parent, parsed.temp));
+      // lstat: a link (or anything but a plain file) is never continued.
+      if (!stats?.isFile()) return undefined;
+      return Math.max(0, Math.min(parsed.offset, stats.size, options.size));
+    });
+  }
+
+  /** Remove an interrupted write's temp file; nothing when it is already gone. */
+  async discardResume(resourceIdentifier: string, state: ResumeState): Promise<void> {
+    const parsed = parseResumeState(state);
+    const segments = this.segments(resourceIdentifier);
+    if (!parsed || segments.length === 0) return;
+    const op = { operation: 'discardResume', resourceIdentifier };
+    await this.withSftp(op, { retry: true }, async (sftp, root) => {
+      const parent = await this.resolve(sftp, root, segments.slice(0, -1), true, op);
+      const temp = posix.join(parent, parsed.temp);
+      const stats = await lstatIfExists(sftp, temp);
+      if (!stats || stats.isDirectory()) return;
+      try {
+        await sftpCalls.unlink(sftp, temp);
+      } catch (error) {
+        if (sftpStatus(error) !== SFTP_STATUS.NO_SUCH_FILE) throw error;
+      }
+    });
   }
 
   /**
@@ -289,13 +374,7 @@ export class SftpAccessor extends BaseAccessor {
         if (stats.isDirectory()) throw new AccessorResourceInvalidError(sourceOp);
         await this.checkWritable(sftp, to, overwrite, op);
         const temp = posix.join(parent, `.stowage-${randomBytes(8).toString('hex')}.tmp`);
-        let handle: Buffer;
-        try {
-          handle = await sftpCalls.open(sftp, temp, 'wx', { mode: 0o644 });
-        } catch (error) {
-          if (sftpStatus(error) === SFTP_STATUS.NO_SUCH_FILE) throw parentNotFound(op, error);
-          throw error;
-        }
+        const handle = await this.createTemp(sftp, temp, op);
         return await this.fillAndPublish(sftp, handle, temp, to, op, overwrite, async (writer) => {
           if (await sftpCalls.copyData(sftp, sourceHandle, handle)) {
             writer.destroy();
@@ -519,9 +598,69 @@ export class SftpAccessor extends BaseAccessor {
     if (existing && !overwrite) throw new AccessorResourceExistsError(op);
   }
 
+  /** Create a new temp file exclusively (never reusing a name). */
+  private async createTemp(sftp: SFTPWrapper, temp: string, op: Operation): Promise<Buffer> {
+    try {
+      return await sftpCalls.open(sftp, temp, 'wx', { mode: 0o644 });
+    } catch (error) {
+      if (sftpStatus(error) === SFTP_STATUS.NO_SUCH_FILE) throw parentNotFound(op, error);
+      throw error;
+    }
+  }
+
+  /**
+   * Open an interrupted write's temp file to continue it: for writing, without
+   * truncating it, only if it is still a plain file holding `offset` bytes.
+   * A temp file that vanished or shrank meanwhile fails the write as
+   * transient, so the caller's retry asks resumeOffset again and starts over.
+   */
+  private async reopenTemp(sftp: SFTPWrapper, temp: string, offset: number, op: Operation): Promise<Buffer> {
+    const gone = (error?: unknown) =>
+      new AccessorOperationFailedError({
+        ...op,
+        message: 'The partial upload to resume is gone or changed.',
+        transient: true,
+        error,
+      });
+    const before = await lstatIfExists(sftp, temp);
+    if (!before?.isFile() || before.size < offset) throw gone();
+    let handle: Buffer;
+    try {
+      handle = await sftpCalls.open(sftp, temp, 'r+');
+    } catch (error) {
+      if (sftpStatus(error) === SFTP_STATUS.NO_SUCH_FILE) throw gone(error);
+      throw error;
+    }
+    try {
+      const stats = await sftpCalls.fstat(sftp, handle);
+      if (!stats.isFile() || stats.size < offset) throw gone();
+      return handle;
+    } catch (error) {
+      await sftpCalls.close(sftp, handle).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Cut a continued temp file to the size just written, and check it has it. */
+  private async truncateTo(sftp: SFTPWrapper, handle: Buffer, size: number, op: Operation): Promise<void> {
+    let stats = await sftpCalls.fstat(sftp, handle);
+    if (stats.size > size) {
+      await sftpCalls.fsetstat(sftp, handle, { size });
+      stats = await sftpCalls.fstat(sftp, handle);
+    }
+    if (stats.size !== size) {
+      throw new AccessorIntegrityError({
+        ...op,
+        message: `The temp file holds ${stats.size} bytes, expected ${size}.`,
+        details: { expectedSize: size, actualSize: stats.size },
+      });
+    }
+  }
+
   /**
    * Fill the open temp file through a pipelined writer, then publish it under
-   * `target`. On any failure or abort the temp file is removed.
+   * `target`. On any failure or abort the temp file is removed, unless
+   * `keepTempOnFailure` (a resumable write: the caller resumes or discards it).
    */
   private async fillAndPublish(
     sftp: SFTPWrapper,
@@ -531,23 +670,36 @@ export class SftpAccessor extends BaseAccessor {
     op: Operation,
     overwrite: boolean,
     fill: (writer: PipelinedWriteStream) => Promise<WriteResult>,
-    onProgress?: (bytes: number) => void,
+    writeOptions: {
+      start?: number;
+      onProgress?: ((bytes: number) => void) | undefined;
+      onContiguous?: ((position: number) => void) | undefined;
+      keepTempOnFailure?: boolean;
+    } = {},
   ): Promise<WriteResult> {
     let open = true;
     let tempExists = true;
+    let succeeded = false;
     try {
       const { chunkSize, concurrency } = this.transferShape(sftp);
-      const writer = new PipelinedWriteStream(sftp, handle, { chunkSize, concurrency, onProgress });
+      const writer = new PipelinedWriteStream(sftp, handle, {
+        chunkSize,
+        concurrency,
+        start: writeOptions.start,
+        onProgress: writeOptions.onProgress,
+        onContiguous: writeOptions.onContiguous,
+      });
       const result = await fill(writer);
       throwIfAborted(op.signal);
       if (this.options.fsync) await sftpCalls.fsync(sftp, handle);
       open = false;
       await sftpCalls.close(sftp, handle);
       tempExists = await this.publish(sftp, temp, target, overwrite, op);
+      succeeded = true;
       return result;
     } finally {
       if (open) await sftpCalls.close(sftp, handle).catch(() => {});
-      if (tempExists) await this.removeQuietly(sftp, temp);
+      if (tempExists && (succeeded || !writeOptions.keepTempOnFailure)) await this.removeQuietly(sftp, temp);
     }
   }
 

@@ -58,6 +58,8 @@ export const sftpCalls = {
     call<void>(sftp, (cb) => sftp.rename(from, to, cb)),
   open: (sftp: SFTPWrapper, path: string, flags: string, attributes: InputAttributes = {}) =>
     call<Buffer>(sftp, (cb) => sftp.open(path, flags as 'r', attributes, cb)),
+  fsetstat: (sftp: SFTPWrapper, handle: Buffer, attributes: InputAttributes) =>
+    call<void>(sftp, (cb) => sftp.fsetstat(handle, attributes, cb)),
   close: (sftp: SFTPWrapper, handle: Buffer) => call<void>(sftp, (cb) => sftp.close(handle, cb)),
 
   /** posix-rename@openssh.com: rename that replaces the target atomically. */

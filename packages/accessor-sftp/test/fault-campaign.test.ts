@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runFaultCampaign } from '@stowage/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../../../tools/fault-proxy.mjs';
@@ -6,6 +9,12 @@ import { isolatedAccessor, serverEnv } from './helpers.js';
 // Seeded cuts of 64 MiB uploads and 100-frame sequence transfers through the
 // fault proxy (issue: reliability). CI runs a few; STOWAGE_FAULT_RUNS=50 runs all.
 const runs = Number(process.env.STOWAGE_FAULT_RUNS ?? 6);
+
+// The campaign's sessions keep resume checkpoints (a cut upload is retried from
+// its last checkpoint): in a folder of this run, not the user's cache.
+const checkpointDirectory = mkdtempSync(join(tmpdir(), 'stowage-sftp-checkpoints-'));
+process.env.STOWAGE_CHECKPOINT_DIR = checkpointDirectory;
+afterAll(() => rmSync(checkpointDirectory, { recursive: true, force: true }));
 
 describe('SFTP under connection cuts', () => {
   let proxy: FaultProxy;

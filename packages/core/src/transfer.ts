@@ -170,8 +170,10 @@ export async function transferFile(
           })
         : undefined;
       if (savedOffset === undefined) {
-        // The source changed or the partial upload is gone: start over.
-        await discard(saved.state);
+        // The source changed or the partial upload is gone: start over. Only
+        // a checkpoint of this very target is handed to its discardResume.
+        const ours = saved.accessor === target.name && saved.resourceIdentifier === targetResourceIdentifier;
+        await discard(ours ? saved.state : undefined);
       } else {
         state = saved.state;
         offset = Math.min(savedOffset, sourceStat.size);
