@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
+  type CompletedPart,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
@@ -15,6 +16,7 @@ import {
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -39,17 +41,29 @@ import {
   type GetUrlOptions,
   isHashSupported,
   type ListEntry,
+  MeasuringStream,
   OperationAbortedError,
   type ReadStreamOptions,
   type ResourceStat,
+  type ResumeOffsetOptions,
+  type ResumeState,
   splitResourceIdentifier,
   toReadable,
   type WriteOptions,
   type WriteResult,
+  type WriteResume,
   type WriteSource,
 } from '@stowage/core';
 import type { S3AccessorOptions } from './options.js';
 import { type ErrorContext, isNotFound, redact, s3HttpStatus, toAccessorError } from './s3-errors.js';
+import {
+  completedPart,
+  leadingFullParts,
+  listAllParts,
+  parseResumeState,
+  type S3ResumeState,
+  type UploadChecksumAlgorithm,
+} from './s3-resume.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -153,7 +167,10 @@ function roundUpToMiB(bytes: number): number {
  * `@aws-sdk/lib-storage` (multipart above one part) and are atomic: the object
  * appears only when PutObject / CompleteMultipartUpload succeeds, after the
  * expected size and checksum have been checked; a failed or aborted write
- * aborts its multipart upload.
+ * aborts its multipart upload. Resumable writes (`options.resume`, from the
+ * transfer engine's checkpoints) run their own multipart loop, save the
+ * upload id and part size, and keep the upload on failure for
+ * `resumeOffset` / `discardResume`.
  */
 export class S3Accessor extends BaseAccessor {
   readonly name = 's3';
@@ -232,7 +249,7 @@ export class S3Accessor extends BaseAccessor {
       append: false,
       atomicWrite: true,
       conditionalCreate: this.conditionalWrites === 'if-none-match',
-      resume: false,
+      resume: true,
       // ETags are MD5 only for single-part unencrypted uploads: not a checksum to rely on.
       checksums: [],
       sequence: true,
@@ -461,6 +478,17 @@ export class S3Accessor extends BaseAccessor {
       const overwrite = options.overwrite ?? true;
       await this.checkTarget(segments, key, overwrite, op);
       throwIfAborted(signal);
+      if (options.resume) {
+        consumed = true;
+        return await this.writeResumable(
+          resourceIdentifier,
+          key,
+          toReadable(source),
+          options,
+          options.resume,
+          op,
+        );
+      }
 
       const algorithms = [
         ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
@@ -522,6 +550,372 @@ export class S3Accessor extends BaseAccessor {
     } finally {
       if (!consumed && source instanceof Readable) source.destroy();
     }
+  }
+
+  // ---------------------------------------------------------------- resumable writes
+
+  /** Part size of a write: the configured one, grown so a known size fits in 10,000 parts. */
+  private partSizeFor(size: number | undefined): number {
+    return size === undefined
+      ? this.partSize
+      : Math.max(this.partSize, roundUpToMiB(Math.ceil(size / S3_LIMITS.maxParts)));
+  }
+
+  /** The flexible checksum a resumable upload is created with: as lib-storage chooses it. */
+  private async uploadChecksumAlgorithm(): Promise<UploadChecksumAlgorithm | undefined> {
+    if (this.checksumAlgorithm) return this.checksumAlgorithm;
+    const config = this.client.config as { requestChecksumCalculation?: () => Promise<string> };
+    const mode = await config.requestChecksumCalculation?.();
+    return mode === 'WHEN_REQUIRED' ? undefined : 'CRC32';
+  }
+
+  private resumeStateOf(key: string, state: ResumeState | undefined): S3ResumeState | undefined {
+    return parseResumeState(state, {
+      bucket: this.bucket,
+      key,
+      minPartSize: S3_LIMITS.minPartSize,
+      maxPartSize: S3_LIMITS.maxPartSize,
+    });
+  }
+
+  /**
+   * A resumable write (`options.resume`, set by the transfer engine): its own
+   * multipart loop instead of lib-storage, so the upload id and part size can
+   * be saved before the first part and the upload continued by another
+   * process. Parts of a fixed size go up `queueSize` at a time (memory about
+   * `(queueSize + 1) x partSize`); after each one the checkpoint records the
+   * bytes covered by the contiguous run of completed parts from part 1. A
+   * continued write lists the kept parts again (their ETags and checksums)
+   * and sends parts k+1.. from its source, which starts at byte k x partSize.
+   * Size and checksums are checked before CompleteMultipartUpload, which
+   * carries `If-None-Match: *` for `overwrite: false` as the non-resumable
+   * path does. On failure the multipart upload stays: the engine either
+   * resumes it or calls `discardResume`.
+   */
+  private async writeResumable(
+    resourceIdentifier: string,
+    key: string,
+    input: Readable,
+    options: WriteOptions,
+    resume: WriteResume,
+    op: ErrorContext,
+  ): Promise<WriteResult> {
+    const signal = options.signal;
+    const abort = signal ? { abortSignal: signal } : {};
+    const overwrite = options.overwrite ?? true;
+    let measuring: MeasuringStream | undefined;
+    let onAbort: (() => void) | undefined;
+    const inFlight = new Set<Promise<void>>();
+    /** Checkpoint saves, one after the other (never rejects). */
+    let saving = Promise.resolve();
+    try {
+      // The upload to continue (its kept parts) or a new one, saved before any part is sent.
+      let state: S3ResumeState;
+      const kept: CompletedPart[] = [];
+      if (resume.state) {
+        const parsed = this.resumeStateOf(key, resume.state);
+        if (
+          !parsed ||
+          !Number.isSafeInteger(resume.offset) ||
+          resume.offset < 0 ||
+          resume.offset % parsed.partSize !== 0 ||
+          (options.size !== undefined && parsed.size !== undefined && parsed.size !== options.size)
+        )
+          throw new AccessorResourceInvalidError({
+            ...op,
+            message: 'The checkpoint names no multipart upload this write can continue.',
+          });
+        const count = resume.offset / parsed.partSize;
+        let listed: ReturnType<typeof leadingFullParts>;
+        try {
+          listed = leadingFullParts(await listAllParts(this.client, parsed, signal), parsed.partSize);
+        } catch (error) {
+          throw this.fail(error, op);
+        }
+        if (listed.length < count)
+          throw new AccessorOperationFailedError({
+            ...op,
+            message: `The multipart upload no longer has the ${count} part(s) the checkpoint counted (${listed.length} left).`,
+          });
+        kept.push(...listed.slice(0, count).map(completedPart));
+        state = parsed;
+      } else {
+        if (resume.offset !== 0)
+          throw new AccessorResourceInvalidError({
+            ...op,
+            message: 'A resumable write from a non-zero offset needs the checkpoint state.',
+          });
+        const checksumAlgorithm = await this.uploadChecksumAlgorithm();
+        let uploadId: string | undefined;
+        try {
+          // Without the signal: an abort must not hide an upload that the server created.
+          uploadId = (
+            await this.client.send(
+              new CreateMultipartUploadCommand({
+                Bucket: this.bucket,
+                Key: key,
+                ...(checksumAlgorithm ? { ChecksumAlgorithm: checksumAlgorithm } : {}),
+              }),
+            )
+          ).UploadId;
+        } catch (error) {
+          throw this.fail(error, op);
+        }
+        if (!uploadId)
+          throw new AccessorOperationFailedError({
+            ...op,
+            message: 'CreateMultipartUpload returned no UploadId.',
+          });
+        state = {
+          version: 1,
+          bucket: this.bucket,
+          key,
+          uploadId,
+          partSize: this.partSizeFor(options.size),
+          ...(options.size !== undefined ? { size: options.size } : {}),
+          ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
+          offset: 0,
+        };
+        try {
+          await resume.save(state);
+        } catch (error) {
+          // No checkpoint names the upload: nobody could continue or discard it later.
+          await this.abortUpload(state).catch(() => {});
+          throw new AccessorOperationFailedError({ ...op, error, message: 'Could not save the checkpoint.' });
+        }
+      }
+      const offset = kept.length * state.partSize;
+      throwIfAborted(signal);
+
+      const algorithms = [
+        ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
+      ];
+      const measure = new MeasuringStream({ algorithms, resume: { offset, hashes: resume.hashes } });
+      measuring = measure;
+      input.on('error', (error) => measure.destroy(error));
+      input.pipe(measure);
+      onAbort = () => {
+        const error = new OperationAbortedError();
+        input.destroy(error);
+        measure.destroy(error);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      const uploaded: CompletedPart[] = [];
+      const finished = new Map<number, number>();
+      let nextPart = kept.length + 1;
+      let contiguousPart = nextPart;
+      let durable = offset;
+      let done = offset;
+      let sent = 0;
+      let failure: { error: unknown } | undefined;
+      let saveFailed = false;
+
+      const uploadPart = async (partNumber: number, body: Buffer) => {
+        try {
+          const result = await this.client.send(
+            new UploadPartCommand({
+              Bucket: this.bucket,
+              Key: key,
+              UploadId: state.uploadId,
+              PartNumber: partNumber,
+              Body: body,
+              ContentLength: body.length,
+              ...(state.checksumAlgorithm ? { ChecksumAlgorithm: state.checksumAlgorithm } : {}),
+            }),
+            abort,
+          );
+          if (!result.ETag) throw new Error(`UploadPart ${partNumber} returned no ETag.`);
+          uploaded.push(completedPart({ ...result, PartNumber: partNumber }));
+          done += body.length;
+          options.onProgress?.(done);
+          finished.set(partNumber, body.length);
+          const before = durable;
+          for (
+            let bytes = finished.get(contiguousPart);
+            bytes !== undefined;
+            bytes = finished.get(contiguousPart)
+          ) {
+            finished.delete(contiguousPart++);
+            durable += bytes;
+          }
+          if (durable > before) {
+            // Saves run one at a time, in order: a later offset never lands before an earlier one.
+            const snapshot: S3ResumeState = { ...state, offset: durable };
+            // Progress is saved even after another part failed: those bytes are durable all the same.
+            saving = saving.then(async () => {
+              if (saveFailed) return;
+              try {
+                await resume.save(snapshot);
+              } catch (error) {
+                saveFailed = true;
+                failure ??= {
+                  error: new AccessorOperationFailedError({
+                    ...op,
+                    error,
+                    message: 'Could not save the checkpoint.',
+                  }),
+                };
+              }
+            });
+          }
+        } catch (error) {
+          failure ??= { error };
+        }
+      };
+      const enqueue = async (body: Buffer) => {
+        if (nextPart > S3_LIMITS.maxParts)
+          throw new AccessorOperationFailedError({
+            ...op,
+            message: `The write needs more than ${S3_LIMITS.maxParts} parts of ${state.partSize} bytes: pass its size or a larger partSize.`,
+          });
+        while (inFlight.size >= this.queueSize && !failure) await Promise.race(inFlight);
+        if (failure) throw failure.error;
+        const task = uploadPart(nextPart++, body);
+        sent += body.length;
+        inFlight.add(task);
+        void task.then(() => inFlight.delete(task));
+      };
+
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      for await (const chunk of measure) {
+        let data = chunk as Buffer;
+        while (data.length > 0) {
+          const take = Math.min(state.partSize - pendingBytes, data.length);
+          pending.push(take === data.length ? data : data.subarray(0, take));
+          pendingBytes += take;
+          data = data.subarray(take);
+          if (pendingBytes === state.partSize) {
+            const body = Buffer.concat(pending, pendingBytes);
+            pending = [];
+            pendingBytes = 0;
+            await enqueue(body);
+          }
+        }
+      }
+      // The short last part; an empty file is one empty part.
+      if (pendingBytes > 0 || nextPart === 1) await enqueue(Buffer.concat(pending, pendingBytes));
+      await Promise.all(inFlight);
+      await saving;
+      if (failure) throw failure.error;
+      throwIfAborted(signal);
+
+      const measured = { size: measure.size, checksums: measure.digests() };
+      assertIntegrity(resourceIdentifier, measured, options);
+      const parts = [...kept, ...uploaded].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+      // Every part from 1 once, and their bytes are the measured file.
+      if (
+        offset + sent !== measured.size ||
+        parts.length !== nextPart - 1 ||
+        parts.some((part, index) => part.PartNumber !== index + 1)
+      )
+        throw new AccessorOperationFailedError({
+          ...op,
+          message: `The multipart upload does not add up to ${measured.size} bytes.`,
+        });
+      try {
+        await this.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: state.uploadId,
+            MultipartUpload: { Parts: parts },
+            ...(!overwrite && this.conditionalWrites === 'if-none-match' ? { IfNoneMatch: '*' } : {}),
+          }),
+          abort,
+        );
+      } catch (error) {
+        if (!(await this.completedBehindRetry(error, key, measured.size, parts.length, op)))
+          throw this.fail(error, op);
+      }
+      if (done < measured.size || measured.size === 0) options.onProgress?.(measured.size);
+      const checksums: Checksums = {};
+      for (const algorithm of options.checksums ?? [])
+        if (measured.checksums[algorithm] !== undefined) checksums[algorithm] = measured.checksums[algorithm];
+      return { size: measured.size, checksums };
+    } catch (error) {
+      // Stop reading and let in-flight parts and saves settle (no checkpoint lands after
+      // this write settled); the multipart upload stays for a resume.
+      input.destroy();
+      measuring?.destroy();
+      await Promise.all(inFlight);
+      await saving;
+      throw this.fail(error, op);
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Whether a CompleteMultipartUpload that failed with NoSuchUpload after an
+   * SDK retry had in fact succeeded (its reply was lost, the retry found the
+   * upload gone): the key then holds an object of this size and part count.
+   */
+  private async completedBehindRetry(
+    error: unknown,
+    key: string,
+    size: number,
+    partCount: number,
+    op: ErrorContext,
+  ): Promise<boolean> {
+    const attempts = (error as { $metadata?: { attempts?: number } } | null)?.$metadata?.attempts ?? 1;
+    if (!isNotFound(error) || attempts < 2 || op.signal?.aborted) return false;
+    const head = await this.headIfExists(key, op).catch(() => undefined);
+    return (
+      head !== undefined &&
+      Number(head.ContentLength ?? -1) === size &&
+      (head.ETag ?? '').replace(/"/g, '').endsWith(`-${partCount}`)
+    );
+  }
+
+  /**
+   * Bytes of an interrupted resumable write that a resume keeps: parts 1..k,
+   * each exactly the saved part size, as ListParts reports them now (never a
+   * part the server did not acknowledge). Undefined when the state does not
+   * name a multipart upload of this resource or the upload is gone.
+   */
+  async resumeOffset(
+    resourceIdentifier: string,
+    state: ResumeState,
+    options: ResumeOffsetOptions,
+  ): Promise<number | undefined> {
+    const segments = splitResourceIdentifier(resourceIdentifier);
+    const op = { operation: 'resumeOffset', resourceIdentifier, signal: options.signal };
+    if (segments.length === 0) return undefined;
+    const parsed = this.resumeStateOf(this.key(resourceIdentifier), state);
+    if (!parsed) return undefined;
+    if (parsed.size !== undefined && parsed.size !== options.size) return undefined;
+    if (parsed.partSize * S3_LIMITS.maxParts < options.size) return undefined;
+    let parts: ReturnType<typeof leadingFullParts>;
+    try {
+      parts = leadingFullParts(await listAllParts(this.client, parsed, options.signal), parsed.partSize);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw this.fail(error, op);
+    }
+    const offset = parts.length * parsed.partSize;
+    return offset <= options.size ? offset : undefined;
+  }
+
+  /** Abort the multipart upload a checkpoint names (nothing if it is not this resource's, or gone). */
+  async discardResume(resourceIdentifier: string, state: ResumeState): Promise<void> {
+    const segments = splitResourceIdentifier(resourceIdentifier);
+    if (segments.length === 0) return;
+    const parsed = this.resumeStateOf(this.key(resourceIdentifier), state);
+    if (!parsed) return;
+    try {
+      await this.abortUpload(parsed);
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw this.fail(error, { operation: 'discardResume', resourceIdentifier });
+    }
+  }
+
+  private async abortUpload(state: S3ResumeState): Promise<void> {
+    await this.client.send(
+      new AbortMultipartUploadCommand({ Bucket: state.bucket, Key: state.key, UploadId: state.uploadId }),
+    );
   }
 
   /**
