@@ -42,7 +42,7 @@ describe('Azure Blob under connection cuts', () => {
       interrupt: () => proxy.dropAll(),
     });
     console.log(
-      `azure fault campaign: runs ${report.runs}, cuts ${report.cuts}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}`,
+      `azure fault campaign: runs ${report.runs}, cuts ${report.cuts}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}, resumed ${report.resumed}`,
     );
     expect(report.details.filter((run) => run.outcome === 'corrupt')).toEqual([]);
     expect(report.cuts).toBe(runs);

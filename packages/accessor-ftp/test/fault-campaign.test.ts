@@ -38,10 +38,12 @@ describe.each(TARGETS)('FTP under connection cuts ($label)', ({ server, secure, 
       interrupt: () => proxy.dropAll(),
     });
     console.log(
-      `ftp (${label}) fault campaign: runs ${report.runs}, cuts ${report.cuts}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}`,
+      `ftp (${label}) fault campaign: runs ${report.runs}, cuts ${report.cuts}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}, resumed ${report.resumed}`,
     );
     expect(report.details.filter((run) => run.outcome === 'corrupt')).toEqual([]);
     expect(report.cuts).toBe(runs);
     expect(report.completed + report.failedCleanly).toBe(runs);
+    // Retries continue cut uploads from their checkpoints (the 64 MiB file runs).
+    expect(report.resumed).toBeGreaterThan(0);
   }, 600_000);
 });

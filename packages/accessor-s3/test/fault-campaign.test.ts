@@ -38,7 +38,7 @@ describe('S3 under connection cuts', () => {
       interrupt: () => proxy.dropAll(),
     });
     console.log(
-      `s3 fault campaign: runs ${report.runs}, cuts ${report.cuts}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}`,
+      `s3 fault campaign: runs ${report.runs}, cuts ${report.cuts}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}, resumed ${report.resumed}`,
     );
     expect(report.details.filter((run) => run.outcome === 'corrupt')).toEqual([]);
     expect(report.cuts).toBe(runs);

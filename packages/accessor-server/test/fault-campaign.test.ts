@@ -34,7 +34,7 @@ describe('the server accessor under connection cuts', () => {
       interrupt: () => proxy.dropAll(),
     });
     console.log(
-      `server fault campaign: runs ${report.runs}, cuts ${report.cuts}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}`,
+      `server fault campaign: runs ${report.runs}, cuts ${report.cuts}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}, resumed ${report.resumed}`,
     );
     expect(report.details.filter((run) => run.outcome === 'corrupt')).toEqual([]);
     expect(report.cuts).toBe(runs);

@@ -33,11 +33,13 @@ describe('SFTP under connection cuts', () => {
       interrupt: () => proxy.dropAll(),
     });
     console.log(
-      `sftp fault campaign: runs ${report.runs}, cuts ${report.cuts}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}`,
+      `sftp fault campaign: runs ${report.runs}, cuts ${report.cuts}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}, resumed ${report.resumed}`,
     );
     expect(report.details.filter((run) => run.outcome === 'corrupt')).toEqual([]);
     expect(report.cuts).toBe(runs);
     expect(report.completed + report.failedCleanly).toBe(runs);
+    // Retries continue cut uploads from their checkpoints (the 64 MiB file runs).
+    expect(report.resumed).toBeGreaterThan(0);
   }, 600_000);
 });
 
@@ -70,7 +72,7 @@ describe('SFTP with bytes corrupted in flight', () => {
     });
     proxy.clearFault();
     console.log(
-      `sftp corruption campaign: runs ${report.runs}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}, connections faulted ${proxy.stats.faulted}`,
+      `sftp corruption campaign: runs ${report.runs}, completed ${report.completed}, failed cleanly ${report.failedCleanly}, corrupt ${report.corrupt}, resumed ${report.resumed}, connections faulted ${proxy.stats.faulted}`,
     );
     expect(report.details.filter((run) => run.outcome === 'corrupt')).toEqual([]);
     expect(report.completed + report.failedCleanly).toBe(corruptRuns);

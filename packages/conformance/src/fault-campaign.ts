@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type Accessor,
+  type CheckpointStore,
   type Component,
   type ComponentRecord,
   isTransientError,
+  MemoryCheckpointStore,
   Session,
   type Structure,
 } from '@stowage/core';
@@ -47,6 +49,8 @@ export interface FaultCampaignRun {
   scenario: 'file' | 'sequence';
   cutAtBytes: number;
   cut: boolean;
+  /** A retry continued a partial upload from its checkpoint (resumable targets, files >= 32 MiB). */
+  resumed: boolean;
   outcome: 'completed' | 'failed-cleanly' | 'corrupt';
   /** Why a run is corrupt, or the error of a clean failure. */
   detail?: string;
@@ -58,6 +62,8 @@ export interface FaultCampaignReport {
   completed: number;
   failedCleanly: number;
   corrupt: number;
+  /** Runs in which a retry resumed from a checkpoint instead of starting over. */
+  resumed: number;
   details: FaultCampaignRun[];
 }
 
@@ -171,6 +177,7 @@ export async function runFaultCampaign(options: FaultCampaignOptions): Promise<F
     completed: details.filter((run) => run.outcome === 'completed').length,
     failedCleanly: details.filter((run) => run.outcome === 'failed-cleanly').length,
     corrupt: details.filter((run) => run.outcome === 'corrupt').length,
+    resumed: details.filter((run) => run.resumed).length,
     details,
   };
 }
@@ -182,7 +189,20 @@ async function runOnce(
   scenario: 'file' | 'sequence',
 ): Promise<FaultCampaignRun> {
   const next = random(seed);
-  const session = new Session({ pluginPaths: [] });
+  // Checkpoints of this run only; a load that finds one is a retry resuming.
+  const store = new MemoryCheckpointStore();
+  let resumed = false;
+  const checkpoints: CheckpointStore = {
+    load: async (key) => {
+      const checkpoint = await store.load(key);
+      if (checkpoint && Number(checkpoint.state.offset) > 0) resumed = true;
+      return checkpoint;
+    },
+    save: (key, checkpoint) => store.save(key, checkpoint),
+    remove: (key) => store.remove(key),
+    lock: (key) => store.lock(key),
+  };
+  const session = new Session({ pluginPaths: [], checkpoints });
   const accessor = await options.createAccessor();
   const location = session.createLocation({
     name: 'fault-target',
@@ -217,12 +237,12 @@ async function runOnce(
       failure = error;
     }
     const problem = await inspect(location, accessor, component, sources, failure === undefined);
-    if (problem) return { ...run, cut, outcome: 'corrupt', detail: problem };
-    if (failure === undefined) return { ...run, cut, outcome: 'completed' };
+    if (problem) return { ...run, cut, resumed, outcome: 'corrupt', detail: problem };
+    if (failure === undefined) return { ...run, cut, resumed, outcome: 'completed' };
     if (!isTransientError(failure)) {
-      return { ...run, cut, outcome: 'corrupt', detail: `untyped failure: ${String(failure)}` };
+      return { ...run, cut, resumed, outcome: 'corrupt', detail: `untyped failure: ${String(failure)}` };
     }
-    return { ...run, cut, outcome: 'failed-cleanly', detail: String(failure) };
+    return { ...run, cut, resumed, outcome: 'failed-cleanly', detail: String(failure) };
   } finally {
     await closeAccessor(accessor);
   }
