@@ -16,7 +16,7 @@ import {
   unlink,
 } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import { type Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import {
@@ -436,6 +436,29 @@ export class DiskAccessor extends BaseAccessor {
     );
   }
 
+  /** Size, requested checksums and (fsync on) durability of a copied temp file, in one pass. */
+  private async settleCopy(temp: string, options: CopyOptions): Promise<WriteResult> {
+    const algorithms = options.checksums ?? [];
+    if (algorithms.length === 0 && !this.fsync) return { size: (await stat(temp)).size, checksums: {} };
+    const handle = await open(temp, 'r');
+    try {
+      const measuring = new MeasuringStream({ algorithms });
+      if (algorithms.length > 0) {
+        await pipeline(
+          handle.createReadStream({ autoClose: false, highWaterMark: 1024 * 1024 }),
+          measuring,
+          new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+          options.signal ? { signal: options.signal } : {},
+        );
+      }
+      if (this.fsync) await handle.sync();
+      const size = algorithms.length > 0 ? measuring.size : (await handle.stat()).size;
+      return { size, checksums: measuring.digests() };
+    } finally {
+      await handle.close();
+    }
+  }
+
   private async copyFromPath(
     from: string,
     sourceIdentifier: string,
@@ -457,9 +480,11 @@ export class DiskAccessor extends BaseAccessor {
     try {
       options.signal?.throwIfAborted();
       await copyFile(from, temp, constants.COPYFILE_FICLONE);
-      const { size } = await stat(temp);
+      // Hash what landed (the caller registers it and compares it with the
+      // source's) and make it durable before it is published, as a streamed write.
+      const { size, checksums } = await this.settleCopy(temp, options);
       await this.publish(temp, to, target, overwrite);
-      return { size, checksums: {} };
+      return { size, checksums };
     } catch (error) {
       await unlink(temp).catch(() => {});
       throw mapFsError(

@@ -91,6 +91,8 @@ export interface GetUrlOptions {
 export interface CopyOptions {
   overwrite?: boolean;
   signal?: AbortSignal;
+  /** Compute these checksums of the copy where the accessor can (e.g. reading a local copy back). */
+  checksums?: ExpectedChecksum['algorithm'][];
 }
 
 /**

@@ -244,13 +244,15 @@ export async function transferFile(
   }
 
   /**
-   * A fast-path copy moved no bytes through us, so nothing was hashed: take
-   * the target's native MD5, or read it back where that is local and cheap,
-   * so the copy is checked against the source's MD5 when known and its
-   * checksum can be registered for `verify --checksums`.
+   * A fast-path copy moved no bytes through us: use the MD5 the accessor
+   * computed of the copy, else the target's native one, else read it back
+   * where that is local and cheap; check it against the source's MD5 when
+   * known, and return it to be registered for `verify --checksums`.
    */
   async function checksumFastCopy(result: WriteResult, sourceStat: ResourceStat): Promise<WriteResult> {
-    let md5 = (await target.stat(targetResourceIdentifier)).checksums?.md5;
+    let md5 = result.checksums.md5;
+    if (!md5 && target.capabilities.checksums.includes('md5'))
+      md5 = (await target.stat(targetResourceIdentifier)).checksums?.md5;
     if (!md5 && target.capabilities.filesystemPath)
       md5 = await md5Of(target, targetResourceIdentifier, options.signal);
     if (!md5) return result;
@@ -270,7 +272,11 @@ export async function transferFile(
 
   async function copyOnce(): Promise<WriteResult> {
     const sourceStat = await source.stat(sourceResourceIdentifier);
-    const copyOptions = { overwrite, ...(options.signal ? { signal: options.signal } : {}) };
+    const copyOptions = {
+      overwrite,
+      ...(verify ? { checksums: ['md5' as const] } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
     let result: WriteResult | undefined;
     if (options.fastPaths ?? true) {
       if (source === target && target.copy && target.capabilities.serverSideCopy) {
@@ -284,7 +290,7 @@ export async function transferFile(
         );
       }
       if (result) {
-        if (verify && !result.checksums.md5) result = await checksumFastCopy(result, sourceStat);
+        if (verify) result = await checksumFastCopy(result, sourceStat);
         options.onProgress?.(result.size);
       }
     }
