@@ -1,0 +1,282 @@
+// Stowage against rclone on one network backend (bench/net/backends.mjs):
+//   1. one large file (BENCH_FILE_SIZE, default 1 GiB) up and down,
+//   2. a sequence of BENCH_FRAMES (default 1,000) frames of 1 MiB up and down,
+//   3. BENCH_SMALL_FILES (default 10,000) files of 4 KiB as a container, up and down.
+// Both sides run as child processes under /usr/bin/time (wall time, peak RSS),
+// interleaved in every run and alternating who goes first, so load from other
+// work on the machine hits both alike. Times are whole-process wall times
+// (start-up, connect, transfer); Stowage's addComponent-only time is in the JSON.
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { start } from '../../tools/backends/index.mjs';
+import { median, report, runCommand, writeResults } from '../lib.mjs';
+import { BACKENDS } from './backends.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+const DIRECTIONS = process.env.BENCH_DIRECTIONS ?? 'up,down';
+const CHILD = new URL('./stowage-child.mjs', import.meta.url).pathname;
+
+/** rclone from Debian when missing (root only, as the test servers). */
+export function ensureRclone() {
+  if (spawnSync('rclone', ['version'], { stdio: 'ignore' }).status === 0) return;
+  console.log('installing rclone (apt-get install -y rclone)...');
+  execFileSync('apt-get', ['install', '-y', 'rclone'], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function fill(path, size) {
+  const block = Buffer.alloc(4 * MiB);
+  for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i);
+  const fd = openSync(path, 'w');
+  for (let written = 0, n = 0; written < size; written += block.length, n++) {
+    // Vary each block so nothing along the way can deduplicate.
+    block.writeUInt32LE(n, 0);
+    writeSync(fd, block, 0, Math.min(block.length, size - written));
+  }
+  closeSync(fd);
+}
+
+/** Bytes and files under a local path (to check a download is complete). */
+function tally(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return { bytes: stat.size, files: 1 };
+  let bytes = 0;
+  let files = 0;
+  for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    bytes += statSync(join(entry.parentPath ?? entry.path, entry.name)).size;
+    files++;
+  }
+  return { bytes, files };
+}
+
+/** The cases of this benchmark: local source, Stowage path expression, rclone command. */
+function cases(data) {
+  const size = Number(process.env.BENCH_FILE_SIZE ?? GiB);
+  const frames = Number(process.env.BENCH_FRAMES ?? 1000);
+  const small = Number(process.env.BENCH_SMALL_FILES ?? 10_000);
+  return [
+    {
+      label: `1 file ${size >= GiB ? `${(size / GiB).toFixed(2)} GiB` : `${(size / MiB).toFixed(0)} MiB`}`,
+      name: 'big.bin',
+      bytes: size,
+      files: 1,
+      concurrency: 1,
+      source: join(data, 'big.bin'),
+      make: () => fill(join(data, 'big.bin'), size),
+      copy: 'copyto',
+    },
+    {
+      label: `${frames} frames x 1 MiB`,
+      name: 'seq',
+      bytes: frames * MiB,
+      files: frames,
+      concurrency: CONCURRENCY,
+      source: join(data, 'seq', `f.%04d.exr [1-${frames}]`),
+      make: () => {
+        mkdirSync(join(data, 'seq'));
+        const frame = Buffer.alloc(MiB);
+        for (let i = 1; i <= frames; i++) {
+          frame.writeUInt32LE(i, 0);
+          writeFileSync(join(data, 'seq', `f.${String(i).padStart(4, '0')}.exr`), frame);
+        }
+      },
+      copy: 'copy',
+    },
+    {
+      label: `${small} files x 4 KiB (container)`,
+      name: 'small',
+      bytes: small * 4096,
+      files: small,
+      concurrency: CONCURRENCY,
+      source: join(data, 'small'),
+      make: () => {
+        mkdirSync(join(data, 'small'));
+        const file = Buffer.alloc(4096, 1);
+        for (let i = 0; i < small; i++) {
+          file.writeUInt32LE(i, 0);
+          writeFileSync(join(data, 'small', `f${i}.bin`), file);
+        }
+      },
+      copy: 'copy',
+    },
+  ].filter((entry) => (process.env.BENCH_CASES ?? 'big,seq,small').includes(entry.name.slice(0, 3)));
+}
+
+export async function runNetworkScenario(kind) {
+  ensureRclone();
+  const backend = BACKENDS[kind];
+  const root = mkdtempSync(join(tmpdir(), `stowage-bench-${kind}-`));
+  const server = await start(backend.server);
+  const results = [];
+  try {
+    const env = server.env;
+    const rclone = await backend.rclone(env);
+    const remove = backend.remove(env);
+    const data = join(root, 'data');
+    mkdirSync(data);
+    const childEnv = {
+      ...process.env,
+      ...env,
+      STOWAGE_CHECKPOINT_DIR: join(root, 'checkpoints'),
+    };
+    // No config file: the remote lives in RCLONE_CONFIG_* variables.
+    const rcloneEnv = { ...process.env, ...rclone.env, RCLONE_CONFIG: join(root, 'rclone.conf') };
+    // rclone 1.60's AWS SDK refuses AWS_CA_BUNDLE with its own transport; loopback is plain HTTP anyway.
+    delete rcloneEnv.AWS_CA_BUNDLE;
+    const profileDir = process.env.BENCH_PROFILE;
+    const stamp = Date.now().toString(36);
+    console.log(
+      `${kind} (${backend.server} on loopback), ${RUNS} runs, concurrency ${CONCURRENCY}, ` +
+        'Stowage and rclone interleaved; times are whole-process wall times',
+    );
+
+    // Each step as it finishes, so a long run that dies still leaves its numbers.
+    const step = (who, what, run) =>
+      console.log(
+        `  ${what} ${who}: ${(run.ms / 1000).toFixed(1)} s, ${((run.rssKiB ?? 0) / 1024).toFixed(0)} MiB`,
+      );
+    const stowage = async (job) => {
+      const resultFile = join(root, 'child-result.json');
+      const args = [
+        ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+        CHILD,
+        JSON.stringify({ ...job, backend: kind, resultFile, poolSize: job.concurrency }),
+      ];
+      const run = await runCommand(process.execPath, args, { env: childEnv });
+      step('stowage', `${job.op} ${job.remoteDir}`, run);
+      return { ...run, ...JSON.parse(readFileSync(resultFile, 'utf8')) };
+    };
+    // --retries 1: a failed copy must fail the benchmark, not be redone inside the timing.
+    const rcloneRun = async (args) => {
+      const run = await runCommand('rclone', ['--retries', '1', ...args], { env: rcloneEnv });
+      step('rclone', `${args[0]} ${args[1].split('/').at(-1)}`, run);
+      return run;
+    };
+
+    for (const item of cases(data)) {
+      item.make();
+      const transfers = ['--transfers', String(Math.max(item.concurrency, 1)), ...(rclone.flags ?? [])];
+      const up = { stowage: [], rclone: [] };
+      const down = { stowage: [], rclone: [] };
+      let kept; // the last Stowage upload: both sides download it
+      for (let run = 0; run < RUNS; run++) {
+        const remoteDir = `bench-${stamp}/s-${item.name}-${run}`;
+        const rcloneDir = `bench-${stamp}/r-${item.name}-${run}`;
+        const steps = [
+          async () => {
+            const result = await stowage({
+              op: 'upload',
+              db: join(root, `registry-${item.name}-${run}.db`),
+              source: item.source,
+              localRoot: data,
+              remoteDir,
+              concurrency: item.concurrency,
+            });
+            up.stowage.push(result);
+            if (kept) await remove(kept.remoteDir);
+            kept = { remoteDir, db: join(root, `registry-${item.name}-${run}.db`), id: result.componentId };
+          },
+          async () => {
+            // copyto names the target file; copy fills the target folder.
+            const target = `${rclone.remote}/${rcloneDir}/${item.name}`;
+            up.rclone.push(await rcloneRun([item.copy, join(data, item.name), target, ...transfers]));
+            await remove(rcloneDir);
+          },
+        ];
+        // BENCH_DIRECTIONS=down: Stowage still uploads (the downloads need it), untimed and unreported.
+        for (const task of DIRECTIONS.includes('up') ? order(steps, run) : [steps[0]]) await task();
+        if (!DIRECTIONS.includes('up')) break;
+      }
+      for (let run = 0; run < (DIRECTIONS.includes('down') ? RUNS : 0); run++) {
+        const stowageDir = join(root, `down-s-${run}`);
+        const rcloneDir = join(root, `down-r-${run}`);
+        const steps = [
+          async () => {
+            const result = await stowage({
+              op: 'download',
+              db: kept.db,
+              componentId: kept.id,
+              localName: `local-${run}`,
+              localDir: stowageDir,
+              localRoot: data,
+              remoteDir: kept.remoteDir,
+              concurrency: item.concurrency,
+            });
+            check('Stowage', tally(join(stowageDir, item.name)), item);
+            down.stowage.push(result);
+            rmSync(stowageDir, { recursive: true, force: true });
+          },
+          async () => {
+            const target = join(rcloneDir, item.name);
+            down.rclone.push(
+              await rcloneRun([
+                item.copy,
+                `${rclone.remote}/${kept.remoteDir}/${item.name}`,
+                target,
+                ...transfers,
+              ]),
+            );
+            check('rclone', tally(target), item);
+            rmSync(rcloneDir, { recursive: true, force: true });
+          },
+        ];
+        for (const task of order(steps, run)) await task();
+      }
+      await remove(kept.remoteDir);
+      rmSync(join(data, item.name), { recursive: true, force: true });
+
+      for (const [direction, times] of [
+        ['disk -> ' + kind, up],
+        [kind + ' -> disk', down],
+      ].filter(([, times]) => times.stowage.length > 0 && (times !== up || DIRECTIONS.includes('up')))) {
+        const peak = (list) =>
+          list.length ? Math.max(...list.map((entry) => entry.rssKiB ?? 0)) / 1024 : undefined;
+        report(results, {
+          scenario: `${kind} ${item.label} ${direction}`,
+          bytes: item.bytes,
+          stowageMs: median(times.stowage.map((entry) => entry.ms)),
+          stowageTransferMs: median(times.stowage.map((entry) => entry.transferMs)),
+          reference: times.rclone.length ? 'rclone' : undefined,
+          referenceMs: times.rclone.length ? median(times.rclone.map((entry) => entry.ms)) : undefined,
+          stowagePeakRssMiB: peak(times.stowage),
+          referencePeakRssMiB: peak(times.rclone),
+          runs: times,
+          note:
+            `addComponent ${median(times.stowage.map((entry) => entry.transferMs)).toFixed(0)} ms, ` +
+            `peak RSS stowage ${peak(times.stowage).toFixed(0)} MiB / rclone ${peak(times.rclone)?.toFixed(0)} MiB`,
+        });
+      }
+    }
+    writeResults(kind, results);
+  } finally {
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Stowage then rclone, swapped on odd runs; BENCH_ONLY=stowage (profiling) drops rclone. */
+function order([stowageStep, rcloneStep], run) {
+  if (process.env.BENCH_ONLY === 'stowage') return [stowageStep];
+  return run % 2 ? [rcloneStep, stowageStep] : [stowageStep, rcloneStep];
+}
+
+function check(who, got, item) {
+  if (got.bytes !== item.bytes || got.files !== item.files)
+    throw new Error(`${who} download incomplete: ${got.files} files / ${got.bytes} bytes`);
+}
