@@ -4,6 +4,7 @@ import type { BlobRequestConditions, BlockBlobClient } from '@azure/storage-blob
 import {
   AccessorOperationFailedError,
   assertIntegrity,
+  CheckpointSaver,
   type ChecksumAlgorithm,
   type Checksums,
   type ExpectedChecksum,
@@ -121,8 +122,8 @@ export async function uploadBlocks(
   const stagedSizes = new Map<number, number>();
   let contiguousIndex = startIndex;
   let durable = resumedBytes;
-  let saved = resumedBytes;
-  let saving: Promise<void> = Promise.resolve();
+  // One save at a time, each with the latest offset.
+  const saver = resume ? new CheckpointSaver((offset) => resume.save(offset), resumedBytes, 1) : undefined;
   const blockStaged = (index: number, size: number) => {
     if (!resume) return;
     stagedSizes.set(index, size);
@@ -133,18 +134,7 @@ export async function uploadBlocks(
       contiguousIndex++;
       grew = true;
     }
-    if (!grew) return;
-    // One save at a time, each with the latest offset (later ones then have nothing new).
-    saving = saving
-      .then(async () => {
-        if (durable <= saved) return;
-        const offset = durable;
-        await resume.save(offset);
-        saved = offset;
-      })
-      .catch((error: unknown) => {
-        failure ??= error;
-      });
+    if (grew) saver?.progress(durable);
   };
   // Pieces of the block being filled (views, no copy until the block is complete).
   let pending: Buffer[] = [];
@@ -228,7 +218,7 @@ export async function uploadBlocks(
     } else {
       if (filled > 0) stage(takeBlock());
       await Promise.all(inFlight);
-      await saving;
+      await saver?.flush();
       if (failure) throw failure;
       await client.commitBlockList(blockIds, common);
     }
@@ -246,7 +236,7 @@ export async function uploadBlocks(
     // Let staged requests settle so nothing runs after we return.
     await Promise.allSettled(inFlight);
     // ...and no checkpoint is written after we return (the caller may remove it).
-    await saving;
+    await saver?.flush().catch(() => {});
     throw error;
   }
 }

@@ -31,6 +31,7 @@ import {
   type ListEntry,
   MeasuringStream,
   OperationAbortedError,
+  parseTempFileResumeState,
   type ReadStreamOptions,
   type ResourceStat,
   type ResumeState,
@@ -313,11 +314,11 @@ export class DiskAccessor extends BaseAccessor {
    * written), never more than the file holds.
    */
   async resumeOffset(resourceIdentifier: string, state: ResumeState): Promise<number | undefined> {
-    const temp = await this.resumableTemp(resourceIdentifier, state);
-    if (!temp || typeof state.offset !== 'number' || !Number.isSafeInteger(state.offset) || state.offset < 0)
-      return undefined;
+    const saved = parseTempFileResumeState(state, TEMP_PATTERN);
+    const temp = saved && (await this.resumableTemp(resourceIdentifier, saved));
+    if (!saved || !temp) return undefined;
     const info = await lstat(temp).catch(() => undefined);
-    return info?.isFile() ? Math.min(info.size, state.offset) : undefined;
+    return info?.isFile() ? Math.min(info.size, saved.offset) : undefined;
   }
 
   async discardResume(resourceIdentifier: string, state: ResumeState): Promise<void> {
@@ -330,10 +331,10 @@ export class DiskAccessor extends BaseAccessor {
    * names, in the target's folder (a checkpoint is a file anyone could edit).
    */
   private async resumableTemp(resourceIdentifier: string, state: ResumeState): Promise<string | undefined> {
-    const name = state.temp;
-    if (typeof name !== 'string' || !TEMP_PATTERN.test(name) || name !== basename(name)) return undefined;
+    const saved = parseTempFileResumeState(state, TEMP_PATTERN);
+    if (!saved) return undefined;
     const target = await this.safePath(resourceIdentifier);
-    return join(dirname(target), name);
+    return join(dirname(target), saved.temp);
   }
 
   /** Rename into place; without overwrite, link (fails with EEXIST atomically) then drop the temp name. */

@@ -38,7 +38,13 @@ import {
   mapFtpError,
 } from './errors.js';
 import { parseMlstReply, parseMlsxTime } from './mlst.js';
-import { CheckpointSaver, type FtpResumeState, parseResumeState, TEMP_NAME } from './resume.js';
+import {
+  CheckpointSaver,
+  type FtpResumeState,
+  parseResumeState,
+  SAVE_INTERVAL,
+  TEMP_NAME,
+} from './resume.js';
 import { EMPTY_TLS_UPLOAD_DELAY_MS, emptyUploadGate, rangeSink } from './transfer-streams.js';
 
 export interface FtpAccessorOptions {
@@ -267,6 +273,7 @@ export class FtpAccessor extends BaseAccessor {
       saver = new CheckpointSaver(
         (offset) => resume.save({ temp, offset } satisfies FtpResumeState),
         resume.offset,
+        SAVE_INTERVAL,
       );
       if (!resumed) {
         try {

@@ -1,4 +1,4 @@
-import type { ResumeState } from '@stowage/core';
+import { parseTempFileResumeState, type ResumeState, type TempFileResumeState } from '@stowage/core';
 
 /** Temp files of writes in progress: `.stowage-<16 hex>.tmp`, hidden from `list`. */
 export const TEMP_NAME = /^\.stowage-[0-9a-f]{16}\.tmp$/;
@@ -11,68 +11,11 @@ export const SAVE_INTERVAL = 8 * 1024 * 1024;
  * target's folder) and how many leading bytes of it the server acknowledged
  * without a gap.
  */
-export interface SftpResumeState extends ResumeState {
-  temp: string;
-  offset: number;
-}
+export type SftpResumeState = TempFileResumeState;
 
-/**
- * The state when it is well formed, else undefined. It comes from a file on
- * disk, so only a base name of our own temp pattern is accepted (no slashes,
- * no `..`, never another object's name) and a non-negative integer offset.
- */
+/** The state when it is well formed (see parseTempFileResumeState), else undefined. */
 export function parseResumeState(state: ResumeState | undefined): SftpResumeState | undefined {
-  if (!state || typeof state !== 'object') return undefined;
-  const { temp, offset } = state as { temp?: unknown; offset?: unknown };
-  if (typeof temp !== 'string' || !TEMP_NAME.test(temp)) return undefined;
-  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return undefined;
-  return { temp, offset };
+  return parseTempFileResumeState(state, TEMP_NAME);
 }
 
-/**
- * Saves checkpoints in the background, one at a time and in order, without
- * holding up the transfer: a request made while a save runs replaces any
- * waiting one (only the latest offset matters). `flush` waits for the saves
- * and throws the first failure.
- */
-export class CheckpointSaver {
-  private pending: number | undefined;
-  private running: Promise<void> | undefined;
-  private failure: unknown;
-  private next: number;
-
-  constructor(
-    private readonly save: (offset: number) => Promise<void>,
-    start: number,
-    private readonly interval = SAVE_INTERVAL,
-  ) {
-    this.next = start + interval;
-  }
-
-  /** The contiguous acknowledged prefix grew to `offset`: save it once it passed the next mark. */
-  progress(offset: number): void {
-    if (offset < this.next || this.failure !== undefined) return;
-    this.next = offset + this.interval;
-    this.pending = offset;
-    this.running ??= this.drain().finally(() => {
-      this.running = undefined;
-    });
-  }
-
-  async flush(): Promise<void> {
-    while (this.running) await this.running;
-    if (this.failure !== undefined) throw this.failure;
-  }
-
-  private async drain(): Promise<void> {
-    while (this.pending !== undefined && this.failure === undefined) {
-      const offset = this.pending;
-      this.pending = undefined;
-      try {
-        await this.save(offset);
-      } catch (error) {
-        this.failure = error;
-      }
-    }
-  }
-}
+export { CheckpointSaver } from '@stowage/core';

@@ -31,7 +31,13 @@ import { SftpConnectionPool } from './connection-pool.js';
 import type { SftpAccessorOptions } from './options.js';
 import { PipelinedReadStream } from './pipelined-read-stream.js';
 import { PipelinedWriteStream } from './pipelined-write-stream.js';
-import { CheckpointSaver, parseResumeState, type SftpResumeState, TEMP_NAME } from './resume.js';
+import {
+  CheckpointSaver,
+  parseResumeState,
+  SAVE_INTERVAL,
+  type SftpResumeState,
+  TEMP_NAME,
+} from './resume.js';
 import { channelOpen, lstatIfExists, sftpCalls, statIfExists } from './sftp-calls.js';
 import {
   type ErrorContext,
@@ -242,7 +248,7 @@ export class SftpAccessor extends BaseAccessor {
             if (this.options.fsync) await sftpCalls.fsync(sftp, handle);
             await resume.save({ temp: tempName, offset } satisfies SftpResumeState);
           };
-          saver = new CheckpointSaver(save, start);
+          saver = new CheckpointSaver(save, start, SAVE_INTERVAL);
           if (!resumed) {
             // Before the first byte, so a kill at any moment leaves a findable partial.
             try {

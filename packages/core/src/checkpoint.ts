@@ -17,6 +17,79 @@ export interface SourceFingerprint {
 /** Accessor-specific progress of an interrupted write: plain JSON. */
 export type ResumeState = Record<string, unknown>;
 
+/** The state of a write into a temp file: its base name in the target's folder and the bytes known to be there. */
+export interface TempFileResumeState extends ResumeState {
+  temp: string;
+  offset: number;
+}
+
+/**
+ * A temp-file resume state when it is well formed, else undefined. It comes
+ * from a file on disk, so only a base name matching the accessor's own temp
+ * pattern is accepted (no separators, no `..`, never another object's name)
+ * and a non-negative integer offset.
+ */
+export function parseTempFileResumeState(
+  state: ResumeState | undefined,
+  tempName: RegExp,
+): TempFileResumeState | undefined {
+  if (!state || typeof state !== 'object') return undefined;
+  const { temp, offset } = state as { temp?: unknown; offset?: unknown };
+  if (typeof temp !== 'string' || !tempName.test(temp) || /[/\\]/.test(temp) || temp === '..')
+    return undefined;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return undefined;
+  return { temp, offset };
+}
+
+/**
+ * Saves a resumable write's progress in the background, one save at a time
+ * and in order, without holding up the transfer: progress reported while a
+ * save runs replaces any waiting one (only the latest offset matters).
+ * `flush` waits for the saves and throws the first failure.
+ */
+export class CheckpointSaver {
+  private pending: number | undefined;
+  private running: Promise<void> | undefined;
+  private failure: unknown;
+  private next: number;
+
+  /** `interval`: how many more bytes trigger a save (1: every time the offset grows). */
+  constructor(
+    private readonly save: (offset: number) => Promise<void>,
+    start: number,
+    private readonly interval: number,
+  ) {
+    this.next = start + interval;
+  }
+
+  /** Bytes up to `offset` are at the target: save once it passed the next mark. */
+  progress(offset: number): void {
+    if (offset < this.next || this.failure !== undefined) return;
+    this.next = offset + this.interval;
+    this.pending = offset;
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending !== undefined && this.failure === undefined) {
+      const offset = this.pending;
+      this.pending = undefined;
+      try {
+        await this.save(offset);
+      } catch (error) {
+        this.failure = error;
+      }
+    }
+  }
+}
+
 /** A saved, resumable write. */
 export interface Checkpoint {
   version: 1;

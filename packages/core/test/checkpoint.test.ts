@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type Checkpoint,
+  CheckpointSaver,
   defaultCheckpointDirectory,
   FileCheckpointStore,
   MemoryCheckpointStore,
   OriginAccessor,
+  parseTempFileResumeState,
   sameFingerprint,
   sourceFingerprint,
 } from '../src/index.js';
@@ -135,5 +137,71 @@ describe('sourceFingerprint', () => {
     const { utimes } = await import('node:fs/promises');
     await utimes(path, new Date(), new Date(Date.now() + 10_000));
     expect(sameFingerprint(first, await fingerprint())).toBe(false);
+  });
+});
+
+describe('parseTempFileResumeState', () => {
+  const pattern = /^\.stowage-[0-9a-f]{8}\.tmp$/;
+  it("accepts the accessor's own temp name and a whole offset", () => {
+    expect(parseTempFileResumeState({ temp: '.stowage-0123abcd.tmp', offset: 42 }, pattern)).toEqual({
+      temp: '.stowage-0123abcd.tmp',
+      offset: 42,
+    });
+  });
+  it.each([
+    ['another name', { temp: 'shot.exr', offset: 0 }],
+    ['a path', { temp: '../.stowage-0123abcd.tmp', offset: 0 }],
+    ['a negative offset', { temp: '.stowage-0123abcd.tmp', offset: -1 }],
+    ['a fractional offset', { temp: '.stowage-0123abcd.tmp', offset: 1.5 }],
+    ['a string offset', { temp: '.stowage-0123abcd.tmp', offset: '7' }],
+    ['no temp', { offset: 3 }],
+  ])('rejects %s', (_label, state) => {
+    expect(parseTempFileResumeState(state as Record<string, unknown>, pattern)).toBeUndefined();
+  });
+  it('rejects separators even when the pattern would allow them', () => {
+    expect(parseTempFileResumeState({ temp: 'a/b.tmp', offset: 0 }, /\.tmp$/)).toBeUndefined();
+    expect(parseTempFileResumeState({ temp: 'a\\b.tmp', offset: 0 }, /\.tmp$/)).toBeUndefined();
+  });
+});
+
+describe('CheckpointSaver', () => {
+  it('saves once per interval, one save at a time, the latest offset winning', async () => {
+    const saved: number[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    const saver = new CheckpointSaver(
+      async (offset) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        saved.push(offset);
+        running--;
+      },
+      100,
+      10,
+    );
+    saver.progress(105); // below the first mark (110)
+    saver.progress(110); // saves
+    saver.progress(125); // waits behind the running save
+    saver.progress(140); // replaces 125
+    await saver.flush();
+    expect(saved).toEqual([110, 140]);
+    expect(maxRunning).toBe(1);
+  });
+  it('reports the first failure at flush and stops saving', async () => {
+    let calls = 0;
+    const saver = new CheckpointSaver(
+      async () => {
+        calls++;
+        throw new Error('disk full');
+      },
+      0,
+      1,
+    );
+    saver.progress(1);
+    await expect(saver.flush()).rejects.toThrow('disk full');
+    saver.progress(2);
+    await expect(saver.flush()).rejects.toThrow('disk full');
+    expect(calls).toBe(1);
   });
 });
