@@ -159,6 +159,7 @@ export class AzureBlobAccessor extends BaseAccessor {
       list: true,
       stat: true,
       rangeRead: true,
+      parallelRangeRead: true,
       containers: 'marker',
       emptyContainers: true,
       removeContainer: true,

@@ -26,12 +26,15 @@ import {
   AccessorResourceInvalidError,
   assertIntegrity,
   BaseAccessor,
+  CoalescingStream,
   type CopyOptions,
   defineCapabilities,
   type ListEntry,
   MeasuringStream,
   OperationAbortedError,
   parseTempFileResumeState,
+  type RangeWriter,
+  type RangeWriterOptions,
   type ReadStreamOptions,
   type ResourceStat,
   type ResumeState,
@@ -41,6 +44,7 @@ import {
   type WriteSource,
 } from '@stowage/core';
 import { mapFsError } from './map-error.js';
+import { DiskRangeWriter } from './range-writer.js';
 
 export interface DiskAccessorOptions {
   /** Root folder; every resource identifier resolves inside it. */
@@ -93,6 +97,8 @@ export class DiskAccessor extends BaseAccessor {
     list: true,
     stat: true,
     rangeRead: true,
+    parallelRangeRead: true,
+    rangeWrite: true,
     containers: 'real',
     emptyContainers: true,
     removeContainer: true,
@@ -227,23 +233,8 @@ export class DiskAccessor extends BaseAccessor {
     source: WriteSource,
     options: WriteOptions = {},
   ): Promise<WriteResult> {
-    const target = await this.safePath(resourceIdentifier);
-    if (this.segments(resourceIdentifier).length === 0) {
-      throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
-    }
     const overwrite = options.overwrite ?? true;
-    const parent = dirname(target);
-    const parentInfo = await stat(parent).catch((error: unknown) => {
-      throw mapFsError(error, 'write', resourceIdentifier, true);
-    });
-    if (!parentInfo.isDirectory())
-      throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
-    const existing = await lstat(target).catch(() => undefined);
-    if (existing?.isDirectory())
-      throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
-    if (existing && !overwrite)
-      throw new AccessorResourceExistsError({ operation: 'write', resourceIdentifier });
-
+    const target = await this.writableTarget(resourceIdentifier, overwrite);
     const resume = options.resume;
     // A resumed write continues the temp file its checkpoint names.
     const resumedTemp = resume?.state
@@ -291,8 +282,8 @@ export class DiskAccessor extends BaseAccessor {
         await save?.({ temp: basename(temp), offset: written });
       };
       const stages = save
-        ? [measuring, checkpointEvery(CHECKPOINT_BYTES, checkpoint), output]
-        : [measuring, output];
+        ? [measuring, checkpointEvery(CHECKPOINT_BYTES, checkpoint), new CoalescingStream(), output]
+        : [measuring, new CoalescingStream(), output];
       await pipeline([toReadable(source), ...stages], options.signal ? { signal: options.signal } : {});
       const result = { size: measuring.size, checksums: measuring.digests() };
       assertIntegrity(resourceIdentifier, result, options);
@@ -306,6 +297,75 @@ export class DiskAccessor extends BaseAccessor {
       if (options.signal?.aborted) throw new OperationAbortedError(undefined, { cause: error });
       throw mapFsError(error, 'write', resourceIdentifier);
     }
+  }
+
+  /** The confined path of a file about to be written: its folder exists, it is no folder, and absent unless `overwrite`. */
+  private async writableTarget(resourceIdentifier: string, overwrite: boolean): Promise<string> {
+    const target = await this.safePath(resourceIdentifier);
+    if (this.segments(resourceIdentifier).length === 0) {
+      throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
+    }
+    const parentInfo = await stat(dirname(target)).catch((error: unknown) => {
+      throw mapFsError(error, 'write', resourceIdentifier, true);
+    });
+    if (!parentInfo.isDirectory())
+      throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
+    const existing = await lstat(target).catch(() => undefined);
+    if (existing?.isDirectory())
+      throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
+    if (existing && !overwrite)
+      throw new AccessorResourceExistsError({ operation: 'write', resourceIdentifier });
+    return target;
+  }
+
+  /**
+   * Positioned writes for a multi-stream download: a hidden temp file of the
+   * final size (or the checkpoint's, to resume), published like `write`.
+   */
+  async openRangeWriter(resourceIdentifier: string, options: RangeWriterOptions): Promise<RangeWriter> {
+    const overwrite = options.overwrite ?? true;
+    const target = await this.writableTarget(resourceIdentifier, overwrite);
+    const resumedTemp = options.resume
+      ? await this.resumableTemp(resourceIdentifier, options.resume.state)
+      : undefined;
+    if (options.resume && !resumedTemp)
+      throw new AccessorResourceInvalidError({
+        operation: 'write',
+        resourceIdentifier,
+        message: 'The checkpoint names no usable temp file.',
+      });
+    const temp = resumedTemp ?? tempPathFor(target);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(temp, resumedTemp ? 'r+' : 'wx');
+      // The final size up front (sparse): ranges land anywhere, a resumed tail is rewritten.
+      await handle.truncate(options.size);
+    } catch (error) {
+      await handle?.close().catch(() => {});
+      if (!resumedTemp) await unlink(temp).catch(() => {});
+      throw mapFsError(error, 'write', resourceIdentifier);
+    }
+    return new DiskRangeWriter({
+      handle,
+      temp,
+      resourceIdentifier,
+      size: options.size,
+      fsync: this.fsync,
+      settle: async (path, settleOptions) => {
+        try {
+          return await this.settleCopy(path, settleOptions);
+        } catch (error) {
+          throw mapFsError(error, 'write', resourceIdentifier);
+        }
+      },
+      publish: async (path) => {
+        try {
+          await this.publish(path, target, resourceIdentifier, overwrite);
+        } catch (error) {
+          throw mapFsError(error, 'write', resourceIdentifier);
+        }
+      },
+    });
   }
 
   /**

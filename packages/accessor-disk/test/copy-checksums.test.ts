@@ -30,14 +30,16 @@ it('the copyFile fast path hashes the copy before publishing it when asked', asy
   expect(await readdir(join(dir, 'target'))).toEqual(['a.bin', 'b.bin']);
 });
 
-it('transferFile registers an MD5 for fast-path copies, and none when verify is off', async () => {
+it('transferFile hashes fast-path copies with checksums: always, not by default (nothing to compare)', async () => {
   const bytes = randomBytes(1024 * 1024);
   await writeFile(join(dir, 'source.bin'), bytes);
   const disk = new DiskAccessor({ prefix: join(dir, 'target') });
   await disk.makeContainer('', true);
   const origin = new OriginAccessor();
-  const verified = await transferFile(origin, join(dir, 'source.bin'), disk, 'a.bin');
-  expect(verified.checksums.md5).toBe(createHash('md5').update(bytes).digest('hex'));
-  const unverified = await transferFile(origin, join(dir, 'source.bin'), disk, 'b.bin', { verify: false });
+  const hashed = await transferFile(origin, join(dir, 'source.bin'), disk, 'a.bin', { checksums: 'always' });
+  expect(hashed.checksums.md5).toBe(createHash('md5').update(bytes).digest('hex'));
+  const unhashed = await transferFile(origin, join(dir, 'source.bin'), disk, 'b.bin');
+  expect(unhashed).toEqual({ size: bytes.length, checksums: {} });
+  const unverified = await transferFile(origin, join(dir, 'source.bin'), disk, 'c.bin', { verify: false });
   expect(unverified.checksums).toEqual({});
 });

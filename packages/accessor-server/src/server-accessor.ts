@@ -96,6 +96,7 @@ export class ServerAccessor extends BaseAccessor {
     list: true,
     stat: true,
     rangeRead: true,
+    parallelRangeRead: true,
     containers: 'implicit',
     emptyContainers: false,
     removeContainer: true,

@@ -77,6 +77,7 @@ export class SftpAccessor extends BaseAccessor {
     list: true,
     stat: true,
     rangeRead: true,
+    parallelRangeRead: true,
     containers: 'real',
     emptyContainers: true,
     removeContainer: true,

@@ -42,6 +42,7 @@ export function buildProgram(signal: AbortSignal, setExitCode: (code: number) =>
     .option('--version-context <path>', 'project/[ancestors/]asset/v001, for the standard structure')
     .option('--concurrency <n>', 'files transferred at once', '4')
     .option('--no-resume', 'send every byte again instead of resuming an interrupted upload')
+    .option('--checksums', 'hash (MD5) every file copied and register it, for `verify --checksums`')
     .action((path: string, options) =>
       withSession(globals(), signal, (context) => publishCommand(context, path, options)),
     );
@@ -54,6 +55,7 @@ export function buildProgram(signal: AbortSignal, setExitCode: (code: number) =>
     .option('--from <location>', 'source location (default: the best one where it is 100% available)')
     .option('--concurrency <n>', 'files transferred at once', '4')
     .option('--no-resume', 'send every byte again instead of resuming an interrupted upload')
+    .option('--checksums', 'hash (MD5) every file copied and register it, for `verify --checksums`')
     .action((id: string, options) =>
       withSession(globals(), signal, (context) => transferCommand(context, id, options)),
     );

@@ -74,7 +74,7 @@ describe('stowage CLI (end to end)', () => {
     const id = published.id;
 
     const transferred = json<{ from: string; to: string; bytes: number }>(
-      stowage(dir, 'transfer', id, '--to', 'archive', '--json'),
+      stowage(dir, 'transfer', id, '--to', 'archive', '--checksums', '--json'),
     );
     expect(transferred).toMatchObject({ from: 'local', to: 'archive', bytes: 48 * 8192 });
 

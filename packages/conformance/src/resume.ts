@@ -9,6 +9,8 @@ import {
   type Accessor,
   FileCheckpointStore,
   OriginAccessor,
+  type RangeWriter,
+  type RangeWriterOptions,
   toReadable,
   transferFile,
   type WriteSource,
@@ -56,6 +58,21 @@ function countingWrites(accessor: Accessor): { accessor: Accessor; sent: () => n
       if (property === 'write') {
         return (resourceIdentifier: string, source: WriteSource, options: Parameters<Accessor['write']>[2]) =>
           object.write(resourceIdentifier, Readable.from(count(toReadable(source))), options);
+      }
+      // Multi-stream downloads (a disk target) write ranges instead.
+      if (property === 'openRangeWriter' && object.openRangeWriter) {
+        return async (resourceIdentifier: string, options: RangeWriterOptions) => {
+          const writer = await object.openRangeWriter!(resourceIdentifier, options);
+          return {
+            write: (data: Uint8Array, position: number) => {
+              sent += data.length;
+              return writer.write(data, position);
+            },
+            checkpoint: (offset: number) => writer.checkpoint(offset),
+            commit: (commitOptions?: Parameters<RangeWriter['commit']>[0]) => writer.commit(commitOptions),
+            abort: (keep?: boolean) => writer.abort(keep),
+          } satisfies RangeWriter;
+        };
       }
       const value = Reflect.get(object, property, object);
       return typeof value === 'function' ? value.bind(object) : value;

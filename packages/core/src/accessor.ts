@@ -95,6 +95,40 @@ export interface CopyOptions {
   checksums?: ExpectedChecksum['algorithm'][];
 }
 
+export interface RangeWriterOptions {
+  /** Size of the whole file. */
+  size: number;
+  /** Replace an existing resource (default true, as `write`). */
+  overwrite?: boolean;
+  /** Continue an interrupted range write: bytes [0, offset) of the saved state's temp file are kept. */
+  resume?: { state: ResumeState; offset: number };
+  signal?: AbortSignal;
+}
+
+/**
+ * Positioned writes into a hidden temp file, published atomically by
+ * `commit` (capabilities.rangeWrite): what a multi-stream download writes
+ * its ranges into (rclone's OpenWriterAt).
+ */
+export interface RangeWriter {
+  /** Write `data` at byte `position`. Calls for disjoint ranges may run at once. */
+  write(data: Uint8Array, position: number): Promise<void>;
+  /** Make bytes [0, offset) durable; returns the resume state that names them. */
+  checkpoint(offset: number): Promise<ResumeState>;
+  /**
+   * Check the size, compute `checksums` (and compare `checksum`) by reading
+   * the file back, make it durable, then publish it. Nothing is published
+   * when a check fails.
+   */
+  commit(options?: {
+    checksums?: ExpectedChecksum['algorithm'][];
+    checksum?: ExpectedChecksum;
+    signal?: AbortSignal;
+  }): Promise<WriteResult>;
+  /** Give up: close, and remove the temp file unless `keep` (kept for a resume). Safe to call twice. */
+  abort(keep?: boolean): Promise<void>;
+}
+
 /**
  * How bytes are reached (ftrack's `Accessor`), async and streaming.
  * Resource identifiers are relative paths under the accessor's root (see
@@ -161,6 +195,9 @@ export interface Accessor {
   ): Promise<number | undefined>;
   /** Remove what an interrupted resumable write left behind (temp file, multipart upload, blocks). */
   discardResume?(resourceIdentifier: string, state: ResumeState): Promise<void>;
+
+  /** A writer for ranges arriving out of order (capabilities.rangeWrite). */
+  openRangeWriter?(resourceIdentifier: string, options: RangeWriterOptions): Promise<RangeWriter>;
 
   /** Release connections; the accessor must not be used afterwards. */
   close(): Promise<void>;

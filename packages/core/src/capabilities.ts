@@ -20,6 +20,15 @@ export interface AccessorCapabilities {
   /** createReadStream honours `start`/`end`. */
   rangeRead: boolean;
   /**
+   * Several ranged reads of one file can run side by side, each a cheap
+   * request (HTTP Range GET, SFTP reads at an offset): the engine downloads
+   * large files in parallel streams. Not FTP, where a range cut short costs
+   * an aborted data connection.
+   */
+  parallelRangeRead: boolean;
+  /** `openRangeWriter()`: positioned writes into a temp file published atomically (multi-stream downloads). */
+  rangeWrite: boolean;
+  /**
    * How containers exist: 'real' (directories), 'marker' (a zero-byte `dir/`
    * object), 'implicit' (a container exists only while it has children).
    */
@@ -62,6 +71,8 @@ export const NO_CAPABILITIES: AccessorCapabilities = Object.freeze({
   list: false,
   stat: false,
   rangeRead: false,
+  parallelRangeRead: false,
+  rangeWrite: false,
   containers: 'real',
   emptyContainers: false,
   removeContainer: false,

@@ -10,6 +10,7 @@ export * from './events.js';
 export * from './location.js';
 export * from './memory-accessor.js';
 export * from './memory-registry.js';
+export * from './multi-stream.js';
 export * from './origin-accessor.js';
 export * from './origin-location.js';
 export * from './plugins.js';

@@ -53,7 +53,8 @@ export interface TransferProgress {
   componentsTotal: number;
 }
 
-export interface AddComponentsOptions extends Pick<FileTransferOptions, 'fastPaths' | 'verify' | 'retries'> {
+export interface AddComponentsOptions
+  extends Pick<FileTransferOptions, 'fastPaths' | 'verify' | 'retries' | 'checksums' | 'multiStream'> {
   /** Add members of sequences and containers too (default true). */
   recursive?: boolean;
   /** Files transferred at once (default 4). */
@@ -366,6 +367,8 @@ export class Location {
                   ...(options.fastPaths !== undefined ? { fastPaths: options.fastPaths } : {}),
                   ...(options.verify !== undefined ? { verify: options.verify } : {}),
                   ...(options.retries !== undefined ? { retries: options.retries } : {}),
+                  ...(options.checksums !== undefined ? { checksums: options.checksums } : {}),
+                  ...(options.multiStream !== undefined ? { multiStream: options.multiStream } : {}),
                   ...(checkpoints
                     ? {
                         checkpoints: {

@@ -31,6 +31,7 @@ export class MemoryAccessor extends BaseAccessor {
     list: true,
     stat: true,
     rangeRead: true,
+    parallelRangeRead: true,
     containers: 'real',
     emptyContainers: true,
     removeContainer: true,

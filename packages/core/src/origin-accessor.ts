@@ -26,6 +26,7 @@ export class OriginAccessor extends BaseAccessor {
     list: true,
     stat: true,
     rangeRead: true,
+    parallelRangeRead: true,
     containers: 'real',
     emptyContainers: true,
     filesystemPath: true,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Accessor, ResourceStat, WriteResult } from './accessor.js';
+import type { Accessor, RangeWriter, ResourceStat, WriteResult } from './accessor.js';
 import {
+  CheckpointSaver,
   type CheckpointStore,
   type ResumeState,
   type SourceFingerprint,
@@ -15,6 +16,7 @@ import {
   isTransientError,
   OperationAbortedError,
 } from './errors.js';
+import { copyRanges, defaultMultiStreamOptions, type MultiStreamOptions } from './multi-stream.js';
 import { withRetry } from './retry.js';
 import { createPrefixHashes, type ExpectedChecksum, type PrefixHashes } from './streams.js';
 
@@ -37,6 +39,15 @@ export interface FileTransferOptions {
   fastPaths?: boolean;
   /** Compare size and native checksums after the copy (default true). */
   verify?: boolean;
+  /**
+   * When to hash the bytes (size is always checked):
+   * - `'compare'` (default, or STOWAGE_CHECKSUMS): MD5 only where a native MD5
+   *   of the source or the target is compared with it (rclone's rule; MD5
+   *   costs about 1.7 ms per MiB of one core),
+   * - `'always'`: MD5 of every copy, returned in the result (registered by
+   *   locations for `verify --checksums`).
+   */
+  checksums?: ChecksumPolicy;
   /** Attempts after the first on transient errors (default 3). */
   retries?: number;
   /**
@@ -45,6 +56,20 @@ export interface FileTransferOptions {
    * instead of sending every byte again.
    */
   checkpoints?: TransferCheckpoints;
+  /**
+   * Download large files in parallel ranges when the source reads ranges
+   * cheaply (capabilities.parallelRangeRead) and the target takes positioned
+   * writes (capabilities.rangeWrite, the disk); false: one stream.
+   */
+  multiStream?: MultiStreamOptions | false;
+}
+
+export type ChecksumPolicy = 'compare' | 'always';
+
+/** `'compare'`, or STOWAGE_CHECKSUMS=always. */
+export function defaultChecksumPolicy(): ChecksumPolicy {
+  const fromEnv = process.env.STOWAGE_CHECKSUMS;
+  return fromEnv === 'always' ? 'always' : 'compare';
 }
 
 export function defaultResumeThreshold(): number {
@@ -69,6 +94,11 @@ export async function transferFile(
 ): Promise<WriteResult> {
   const overwrite = options.overwrite ?? false;
   const verify = options.verify ?? true;
+  const alwaysHash = (options.checksums ?? defaultChecksumPolicy()) === 'always';
+  // MD5 while streaming when something compares it: the source's native MD5,
+  // or the target's stored one after the write.
+  const hashStream = (checksum: ExpectedChecksum | undefined) =>
+    alwaysHash || (verify && (checksum !== undefined || target.capabilities.checksums.includes('md5')));
   const checkpoints = options.checkpoints;
   let releaseLock: (() => Promise<void>) | undefined;
   let lockTried = false;
@@ -136,10 +166,11 @@ export async function transferFile(
   ): Promise<WriteResult> {
     const store = await resumable(sourceStat);
     const signalOption = options.signal ? { signal: options.signal } : {};
+    const md5 = hashStream(checksum);
     const writeOptions = {
       size: sourceStat.size,
       ...(checksum ? { checksum } : {}),
-      checksums: ['md5' as const],
+      checksums: md5 ? ['md5' as const] : [],
       overwrite,
       ...signalOption,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -155,32 +186,11 @@ export async function transferFile(
 
     const key = checkpoints.key;
     const fingerprint = await sourceFingerprint(source, sourceResourceIdentifier, sourceStat, options.signal);
-    let state: ResumeState | undefined;
-    let offset = 0;
-    const saved = await store.load(key);
-    if (saved) {
-      const usable =
-        saved.accessor === target.name &&
-        saved.resourceIdentifier === targetResourceIdentifier &&
-        sameFingerprint(saved.source, fingerprint);
-      const savedOffset = usable
-        ? await target.resumeOffset!(targetResourceIdentifier, saved.state, {
-            size: sourceStat.size,
-            ...signalOption,
-          })
-        : undefined;
-      if (savedOffset === undefined) {
-        // The source changed or the partial upload is gone: start over. Only
-        // a checkpoint of this very target is handed to its discardResume.
-        const ours = saved.accessor === target.name && saved.resourceIdentifier === targetResourceIdentifier;
-        await discard(ours ? saved.state : undefined);
-      } else {
-        state = saved.state;
-        offset = Math.min(savedOffset, sourceStat.size);
-      }
-    }
-    const algorithms = [...new Set(['md5' as const, ...(checksum ? [checksum.algorithm] : [])])];
-    const hashes = offset > 0 ? await hashPrefix(offset, algorithms) : undefined;
+    const { state, offset } = await resumePoint(store, fingerprint, sourceStat);
+    const algorithms = [
+      ...new Set([...(md5 ? ['md5' as const] : []), ...(checksum ? [checksum.algorithm] : [])]),
+    ];
+    const hashes = offset > 0 && algorithms.length > 0 ? await hashPrefix(offset, algorithms) : undefined;
     const stream = await source.createReadStream(sourceResourceIdentifier, {
       start: offset,
       ...signalOption,
@@ -214,6 +224,113 @@ export async function transferFile(
     async function discard(discarded: ResumeState | undefined): Promise<void> {
       if (discarded) await target.discardResume?.(targetResourceIdentifier, discarded).catch(() => {});
       await store?.remove(key);
+    }
+  }
+
+  /**
+   * Where to continue: the saved state and how much of it the target still
+   * holds, when the checkpoint is this target's and the source is unchanged;
+   * else the checkpoint (and this target's partial write) is discarded.
+   */
+  async function resumePoint(
+    store: CheckpointStore,
+    fingerprint: SourceFingerprint,
+    sourceStat: ResourceStat,
+  ): Promise<{ state?: ResumeState; offset: number }> {
+    const key = checkpoints!.key;
+    const saved = await store.load(key);
+    if (!saved) return { offset: 0 };
+    const ours = saved.accessor === target.name && saved.resourceIdentifier === targetResourceIdentifier;
+    const savedOffset =
+      ours && sameFingerprint(saved.source, fingerprint)
+        ? await target.resumeOffset!(targetResourceIdentifier, saved.state, {
+            size: sourceStat.size,
+            ...(options.signal ? { signal: options.signal } : {}),
+          })
+        : undefined;
+    if (savedOffset === undefined) {
+      // The source changed or the partial write is gone: start over. Only a
+      // checkpoint of this very target is handed to its discardResume.
+      if (ours) await target.discardResume?.(targetResourceIdentifier, saved.state).catch(() => {});
+      await store.remove(key);
+      return { offset: 0 };
+    }
+    return { state: saved.state, offset: Math.min(savedOffset, sourceStat.size) };
+  }
+
+  /** Parallel ranges apply: a large file, a source that reads ranges cheaply, a target that writes them. */
+  function multiStreamSettings(sourceStat: ResourceStat) {
+    if (options.multiStream === false || !target.openRangeWriter || !target.capabilities.rangeWrite)
+      return undefined;
+    if (!source.capabilities.parallelRangeRead) return undefined;
+    const settings = { ...defaultMultiStreamOptions(), ...options.multiStream };
+    if (settings.streams < 2 || sourceStat.size < Math.max(settings.threshold, 2 * settings.partSize))
+      return undefined;
+    return settings;
+  }
+
+  /** Download in parallel ranges into a range writer, resuming from a checkpoint when there is one. */
+  async function multiStreamCopy(
+    sourceStat: ResourceStat,
+    checksum: ExpectedChecksum | undefined,
+    settings: Required<MultiStreamOptions>,
+  ): Promise<WriteResult> {
+    const store = await resumable(sourceStat);
+    const key = checkpoints?.key;
+    const fingerprint = store
+      ? await sourceFingerprint(source, sourceResourceIdentifier, sourceStat, options.signal)
+      : undefined;
+    const point = store && fingerprint ? await resumePoint(store, fingerprint, sourceStat) : { offset: 0 };
+    const writer: RangeWriter = await target.openRangeWriter!(targetResourceIdentifier, {
+      size: sourceStat.size,
+      overwrite,
+      ...(point.state ? { resume: { state: point.state, offset: point.offset } } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const save = async (offset: number) => {
+      const state = await writer.checkpoint(offset);
+      await store!.save(key!, checkpointOf(fingerprint!, state));
+    };
+    let saver: CheckpointSaver | undefined;
+    try {
+      if (store) {
+        // Before the first byte, so a kill at any moment leaves a findable partial.
+        await save(point.offset);
+        saver = new CheckpointSaver(save, point.offset, settings.partSize);
+      }
+      await copyRanges({
+        source,
+        sourceResourceIdentifier,
+        writer,
+        size: sourceStat.size,
+        offset: point.offset,
+        streams: settings.streams,
+        partSize: settings.partSize,
+        signal: options.signal,
+        onProgress: options.onProgress,
+        onContiguous: (offset) => saver?.progress(offset),
+      });
+      await saver?.flush();
+      const result = await writer.commit({
+        checksums: hashStream(checksum) ? ['md5'] : [],
+        ...(checksum ? { checksum } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (store) await store.remove(key!);
+      return point.offset > 0 ? { ...result, resumedFrom: point.offset } : result;
+    } catch (error) {
+      await saver?.flush().catch(() => {});
+      // Keep the partial download for a retry or a later process only when
+      // the failure may pass; bytes that failed a check are never resumed.
+      const keep =
+        store !== undefined &&
+        !(error instanceof AccessorIntegrityError) &&
+        (isTransientError(error) ||
+          error instanceof OperationAbortedError ||
+          options.signal?.aborted === true);
+      await writer.abort(keep).catch(() => {});
+      if (store && !keep) await store.remove(key!);
+      throw error;
     }
   }
 
@@ -251,12 +368,12 @@ export async function transferFile(
    */
   async function checksumFastCopy(result: WriteResult, sourceStat: ResourceStat): Promise<WriteResult> {
     let md5 = result.checksums.md5;
+    const expected = sourceStat.checksums?.md5;
     if (!md5 && target.capabilities.checksums.includes('md5'))
       md5 = (await target.stat(targetResourceIdentifier)).checksums?.md5;
-    if (!md5 && target.capabilities.filesystemPath)
+    if (!md5 && target.capabilities.filesystemPath && (alwaysHash || expected))
       md5 = await md5Of(target, targetResourceIdentifier, options.signal);
     if (!md5) return result;
-    const expected = sourceStat.checksums?.md5;
     if (expected && expected !== md5) {
       await target.remove(targetResourceIdentifier).catch(() => {});
       throw new AccessorIntegrityError({
@@ -274,7 +391,7 @@ export async function transferFile(
     const sourceStat = await source.stat(sourceResourceIdentifier);
     const copyOptions = {
       overwrite,
-      ...(verify ? { checksums: ['md5' as const] } : {}),
+      ...((verify && sourceStat.checksums?.md5) || alwaysHash ? { checksums: ['md5' as const] } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     };
     let result: WriteResult | undefined;
@@ -299,7 +416,10 @@ export async function transferFile(
       const checksum: ExpectedChecksum | undefined = nativeMd5
         ? { algorithm: 'md5', value: nativeMd5 }
         : undefined;
-      result = await streamCopy(sourceStat, checksum);
+      const multiStream = multiStreamSettings(sourceStat);
+      result = multiStream
+        ? await multiStreamCopy(sourceStat, checksum, multiStream)
+        : await streamCopy(sourceStat, checksum);
     }
     if (result.size !== sourceStat.size) {
       throw new AccessorIntegrityError({

@@ -358,7 +358,9 @@ describe('Location.verifyComponent', () => {
   it('with checksums, re-reads present files and finds same-size corruption', async () => {
     const { session, accessor, location, dir } = await setup();
     await writeFrames(dir, 6, 100);
-    const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-6]'), {}, location);
+    const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-6]'), {}, location, {
+      checksums: 'always',
+    });
     const clean = await location.verifyComponent(sequence, { checksums: true });
     expect(clean.ok).toBe(true);
     expect(clean.checksumMismatches).toEqual([]);
@@ -374,6 +376,15 @@ describe('Location.verifyComponent', () => {
       expect.objectContaining({ component: expect.objectContaining({ name: '0002' }) }),
     ]);
     expect(result.checksumMismatches[0]?.actual).not.toBe(result.checksumMismatches[0]?.expected);
+  });
+
+  it('registers no checksum by default where nothing compared one (disk to memory)', async () => {
+    const { session, location, dir } = await setup();
+    await writeFrames(dir, 2, 10);
+    const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-2]'), {}, location);
+    const result = await location.verifyComponent(sequence, { checksums: true });
+    expect(result.ok).toBe(true);
+    expect(result.unchecksummed.map((file) => file.name)).toEqual(['0001', '0002']);
   });
 
   it('with checksums, files registered without one are reported, not compared', async () => {

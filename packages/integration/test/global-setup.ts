@@ -1,6 +1,6 @@
 import { setupBackends } from '../../../tools/backends/index.mjs';
 
-/** Start the S3 and Azure servers (or use the ones STOWAGE_TEST_* point at). */
+/** Start the S3, Azure and SFTP servers (or use the ones STOWAGE_TEST_* point at). */
 export default function setup(): Promise<() => Promise<void>> {
-  return setupBackends('s3', 'azure');
+  return setupBackends('s3', 'azure', 'sftp');
 }

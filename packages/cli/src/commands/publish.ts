@@ -10,6 +10,8 @@ export interface PublishOptions {
   concurrency?: string;
   /** commander's --no-resume sets false. */
   resume?: boolean;
+  /** Hash every file copied (default: only where a native checksum compares it). */
+  checksums?: boolean;
 }
 
 /** `project/ancestor/.../asset/v003` (or a bare number) -> a VersionContext. */
@@ -53,6 +55,7 @@ export async function publishCommand(
         onProgress: (progress) => reporter.update(progress),
         ...(options.concurrency ? { concurrency: Number(options.concurrency) } : {}),
         ...(options.resume === false ? { resume: false } : {}),
+        ...(options.checksums ? { checksums: 'always' as const } : {}),
       },
     );
     reporter.stop();

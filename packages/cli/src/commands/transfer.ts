@@ -8,6 +8,8 @@ export interface TransferOptions {
   concurrency?: string;
   /** commander's --no-resume sets false. */
   resume?: boolean;
+  /** Hash every file copied (default: only where a native checksum compares it). */
+  checksums?: boolean;
 }
 
 export async function transferCommand(
@@ -39,6 +41,7 @@ export async function transferCommand(
       onProgress: (progress) => reporter.update(progress),
       ...(options.concurrency ? { concurrency: Number(options.concurrency) } : {}),
       ...(options.resume === false ? { resume: false } : {}),
+      ...(options.checksums ? { checksums: 'always' as const } : {}),
     });
   } finally {
     reporter.stop();

@@ -1,0 +1,118 @@
+import type { FileHandle } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
+import { basename } from 'node:path';
+import {
+  AccessorOperationFailedError,
+  assertIntegrity,
+  type ExpectedChecksum,
+  type RangeWriter,
+  type ResumeState,
+  type WriteResult,
+} from '@stowage/core';
+import { mapFsError } from './map-error.js';
+
+export interface DiskRangeWriterParts {
+  handle: FileHandle;
+  temp: string;
+  resourceIdentifier: string;
+  size: number;
+  fsync: boolean;
+  /** Size and requested checksums of the temp file, read back, made durable when fsync is on. */
+  settle(
+    temp: string,
+    options: { checksums: ExpectedChecksum['algorithm'][]; signal?: AbortSignal },
+  ): Promise<WriteResult>;
+  /** Move the temp file into place (link without overwrite). */
+  publish(temp: string): Promise<void>;
+}
+
+/**
+ * Ranges of a multi-stream download written at their positions (pwrite)
+ * into a hidden temp file of the final size, published by rename or link
+ * only after the size (and any requested checksum) is checked.
+ */
+export class DiskRangeWriter implements RangeWriter {
+  private handle: FileHandle | undefined;
+  private done = false;
+
+  constructor(private readonly parts: DiskRangeWriterParts) {
+    this.handle = parts.handle;
+  }
+
+  async write(data: Uint8Array, position: number): Promise<void> {
+    const handle = this.open();
+    let written = 0;
+    try {
+      while (written < data.length) {
+        const { bytesWritten } = await handle.write(data, written, data.length - written, position + written);
+        written += bytesWritten;
+      }
+    } catch (error) {
+      throw mapFsError(error, 'write', this.parts.resourceIdentifier);
+    }
+  }
+
+  /** A checkpoint counts only bytes flushed to the device, so a power loss cannot make it count a torn range. */
+  async checkpoint(offset: number): Promise<ResumeState> {
+    if (this.parts.fsync)
+      await this.open()
+        .datasync()
+        .catch((error: unknown) => {
+          throw mapFsError(error, 'write', this.parts.resourceIdentifier);
+        });
+    return { temp: basename(this.parts.temp), offset };
+  }
+
+  async commit(
+    options: {
+      checksums?: ExpectedChecksum['algorithm'][];
+      checksum?: ExpectedChecksum;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<WriteResult> {
+    await this.close();
+    const algorithms = [
+      ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
+    ];
+    const result = await this.parts.settle(this.parts.temp, {
+      checksums: algorithms,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    assertIntegrity(this.parts.resourceIdentifier, result, {
+      size: this.parts.size,
+      checksum: options.checksum,
+    });
+    await this.parts.publish(this.parts.temp);
+    this.done = true;
+    const checksums = Object.fromEntries(
+      Object.entries(result.checksums).filter(([algorithm]) =>
+        (options.checksums ?? []).includes(algorithm as ExpectedChecksum['algorithm']),
+      ),
+    );
+    return { size: result.size, checksums };
+  }
+
+  async abort(keep = false): Promise<void> {
+    await this.close();
+    if (!keep && !this.done) {
+      this.done = true;
+      await unlink(this.parts.temp).catch(() => {});
+    }
+  }
+
+  private open(): FileHandle {
+    if (!this.handle)
+      throw new AccessorOperationFailedError({
+        operation: 'write',
+        resourceIdentifier: this.parts.resourceIdentifier,
+        message: 'The range writer is closed.',
+      });
+    return this.handle;
+  }
+
+  private async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
+  }
+}
