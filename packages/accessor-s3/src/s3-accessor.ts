@@ -233,6 +233,7 @@ export class S3Accessor extends BaseAccessor {
       list: true,
       stat: true,
       rangeRead: true,
+      parallelRangeRead: true,
       containers: 'marker',
       emptyContainers: true,
       removeContainer: true,
@@ -950,14 +951,33 @@ export class S3Accessor extends BaseAccessor {
     op: ErrorContext,
     alwaysHead = false,
   ): Promise<void> {
+    const parent = this.dirKey(segments.slice(0, -1));
     const [parentExists, existing] = await Promise.all([
-      this.prefixHasKeys(segments.slice(0, -1), op),
+      this.knownContainers.has(parent) || this.prefixHasKeys(segments.slice(0, -1), op),
       !overwrite && (alwaysHead || this.conditionalWrites === 'head')
         ? this.headIfExists(key, op)
         : undefined,
     ]);
     if (!parentExists) throw new AccessorParentResourceNotFoundError(op);
+    this.rememberContainer(parent);
     if (existing) throw new AccessorResourceExistsError(op);
+  }
+
+  /**
+   * Containers this accessor saw or made, so writing 10,000 files into one
+   * folder lists it once, not 10,000 times. Forgotten by this accessor's own
+   * removes; a folder another client removes meanwhile only reappears around
+   * the new object (object stores have no real folders), nothing is lost.
+   */
+  private readonly knownContainers = new Set<string>();
+
+  private rememberContainer(dir: string): void {
+    if (this.knownContainers.size >= 10_000) this.knownContainers.clear();
+    this.knownContainers.add(dir);
+  }
+
+  private forgetContainers(dir: string): void {
+    for (const known of this.knownContainers) if (known.startsWith(dir)) this.knownContainers.delete(known);
   }
 
   // ---------------------------------------------------------------- copy
@@ -1125,6 +1145,8 @@ export class S3Accessor extends BaseAccessor {
       if (await this.prefixHasKeys(segments, op)) throw new AccessorResourceInvalidError(op);
       throw new AccessorResourceNotFoundError(op);
     }
+    // The parent may have existed only through this object.
+    this.knownContainers.delete(this.dirKey(segments.slice(0, -1)));
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error) {
@@ -1172,6 +1194,7 @@ export class S3Accessor extends BaseAccessor {
     const segments = splitResourceIdentifier(resourceIdentifier);
     const op = { operation: 'removeContainer', resourceIdentifier };
     const dir = this.dirKey(segments);
+    this.forgetContainers(dir);
     let first: ListObjectsV2CommandOutput;
     try {
       first = await this.client.send(

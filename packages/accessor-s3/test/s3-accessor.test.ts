@@ -404,3 +404,29 @@ describe('errors and configuration', () => {
     expect(await response.Body?.transformToString()).toBe('plain');
   });
 });
+
+describe('parent checks on write', () => {
+  it('lists a folder once for many writes into it, and forgets it when it is removed', async () => {
+    const client = rawClient();
+    let lists = 0;
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'ListObjectsV2Command') lists++;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const { accessor } = fresh({ client });
+    await accessor.makeContainer('shots', true);
+    for (let index = 0; index < 20; index++)
+      await accessor.write(`shots/f${index}.exr`, `frame ${index}`, { overwrite: false });
+    expect(lists).toBeLessThanOrEqual(1);
+    expect(await accessor.list('shots')).toHaveLength(20);
+
+    await accessor.removeContainer('shots', { recursive: true });
+    await expect(accessor.write('shots/late.exr', 'x')).rejects.toMatchObject({
+      name: 'AccessorParentResourceNotFoundError',
+    });
+    client.destroy();
+  });
+});
