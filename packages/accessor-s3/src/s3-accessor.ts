@@ -1184,6 +1184,7 @@ export class S3Accessor extends BaseAccessor {
     } catch (error) {
       throw this.fail(error, op);
     }
+    for (const level of levels) this.rememberContainer(this.dirKey(level));
   }
 
   /**
