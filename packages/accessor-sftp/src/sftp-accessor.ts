@@ -232,10 +232,10 @@ export class SftpAccessor extends BaseAccessor {
       const start = resumed ? resume!.offset : 0;
       throwIfAborted(signal);
       return await this.withSftp(op, {}, async (sftp, root) => {
-        const [parent, target] = await Promise.all([
-          this.resolve(sftp, root, segments.slice(0, -1), true, op),
-          this.resolve(sftp, root, segments, false, op),
-        ]);
+        // The target is not followed (it is replaced by a rename or link), so
+        // confining its parent confines it: one realpath, not two.
+        const parent = await this.resolve(sftp, root, segments.slice(0, -1), true, op);
+        const target = posix.join(parent, segments[segments.length - 1]!);
         await this.checkWritable(sftp, target, overwrite, op);
         const tempName = resumed?.temp ?? `.stowage-${randomBytes(8).toString('hex')}.tmp`;
         const temp = posix.join(parent, tempName);
