@@ -230,7 +230,8 @@ export async function uploadBlocks(
     const result: Checksums = {};
     for (const algorithm of wanted)
       if (checksums[algorithm] !== undefined) result[algorithm] = checksums[algorithm];
-    return { size: total, checksums: result };
+    // The blob's Content-MD5 is the one sent with it (Put Blob: checked by the service).
+    return { size: total, checksums: result, ...(checksums.md5 ? { stored: { md5: checksums.md5 } } : {}) };
   } catch (error) {
     source.destroy();
     // Let staged requests settle so nothing runs after we return.

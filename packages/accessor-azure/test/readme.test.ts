@@ -18,7 +18,11 @@ it('runs the README example', async () => {
       checksums: ['md5'],
       onProgress: (bytes) => progress.push(bytes),
     });
-    expect(written).toEqual({ size: 10, checksums: { md5: 'ca7cedd083851bf8da6847b3b1aa07da' } });
+    expect(written).toEqual({
+      size: 10,
+      checksums: { md5: 'ca7cedd083851bf8da6847b3b1aa07da' },
+      stored: { md5: 'ca7cedd083851bf8da6847b3b1aa07da' },
+    });
     expect(progress.at(-1)).toBe(10);
     expect(await accessor.list('shots/sh010')).toEqual(['shots/sh010/notes.txt']);
     const head = await readAll(

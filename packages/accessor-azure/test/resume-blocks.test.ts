@@ -82,7 +82,7 @@ describe('resumable block upload', () => {
         },
       },
     });
-    expect(result).toEqual({ size: data.length, checksums: { md5: md5(data) } });
+    expect(result).toEqual({ size: data.length, checksums: { md5: md5(data) }, stored: { md5: md5(data) } });
     expect(saved[0]).toMatchObject({ version: 1, blockSize: BLOCK, offset: 0 });
     expect(blocksAtSave[0]).toBe(0);
     const offsets = saved.map((state) => state.offset as number);

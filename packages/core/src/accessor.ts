@@ -65,6 +65,12 @@ export interface WriteResult {
   adopted?: boolean;
   /** Bytes that were already at the target when this write resumed. */
   resumedFrom?: number;
+  /**
+   * Native checksums the target now stores for the resource, as the write
+   * itself set or received them (Azure: the Content-MD5 it sent), so the
+   * engine's after-write comparison needs no stat.
+   */
+  stored?: Checksums;
 }
 
 export interface ResourceStat {

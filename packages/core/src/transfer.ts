@@ -429,8 +429,7 @@ export async function transferFile(
       });
     }
     if (verify && result.checksums.md5 && target.capabilities.checksums.includes('md5')) {
-      const targetStat = await target.stat(targetResourceIdentifier);
-      const stored = targetStat.checksums?.md5;
+      const stored = result.stored?.md5 ?? (await target.stat(targetResourceIdentifier)).checksums?.md5;
       if (stored && stored !== result.checksums.md5) {
         await target.remove(targetResourceIdentifier).catch(() => {});
         throw new AccessorIntegrityError({
@@ -442,7 +441,8 @@ export async function transferFile(
         });
       }
     }
-    return result;
+    const { stored: _stored, ...plain } = result;
+    return plain;
   }
 }
 

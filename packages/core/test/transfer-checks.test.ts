@@ -1,0 +1,88 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  AccessorIntegrityError,
+  defineCapabilities,
+  MemoryAccessor,
+  type ResourceStat,
+  transferFile,
+  type WriteOptions,
+  type WriteResult,
+  type WriteSource,
+} from '../src/index.js';
+
+const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
+
+/** A target that keeps MD5s natively and may report them from the write itself. */
+class Md5Target extends MemoryAccessor {
+  override readonly capabilities = defineCapabilities({
+    ...new MemoryAccessor().capabilities,
+    checksums: ['md5'],
+  });
+  stats = 0;
+  reportStored: 'none' | 'right' | 'wrong' = 'none';
+  storedMd5 = new Map<string, string>();
+
+  override async write(resourceIdentifier: string, source: WriteSource, options: WriteOptions = {}) {
+    const result: WriteResult = await super.write(resourceIdentifier, source, options);
+    const value = result.checksums.md5 ?? '';
+    this.storedMd5.set(resourceIdentifier, value);
+    if (this.reportStored === 'none') return result;
+    return { ...result, stored: { md5: this.reportStored === 'right' ? value : md5(Buffer.from('x')) } };
+  }
+
+  override async stat(resourceIdentifier: string): Promise<ResourceStat> {
+    this.stats++;
+    const stat = await super.stat(resourceIdentifier);
+    const stored = this.storedMd5.get(resourceIdentifier);
+    return stored ? { ...stat, checksums: { md5: stored } } : stat;
+  }
+}
+
+describe('after-write checksum comparison', () => {
+  const data = randomBytes(100_000);
+
+  it('hashes for a target with native MD5 and compares with a stat when the write does not report it', async () => {
+    const source = new MemoryAccessor();
+    await source.write('a.bin', data);
+    const target = new Md5Target();
+    const result = await transferFile(source, 'a.bin', target, 'a.bin');
+    expect(result).toEqual({ size: data.length, checksums: { md5: md5(data) } });
+    expect(target.stats).toBe(1);
+  });
+
+  it('uses the checksum the write reported instead of a stat', async () => {
+    const source = new MemoryAccessor();
+    await source.write('a.bin', data);
+    const target = new Md5Target();
+    target.reportStored = 'right';
+    const result = await transferFile(source, 'a.bin', target, 'a.bin');
+    expect(result).toEqual({ size: data.length, checksums: { md5: md5(data) } });
+    expect(target.stats).toBe(0);
+  });
+
+  it('fails and removes the copy when the reported checksum differs', async () => {
+    const source = new MemoryAccessor();
+    await source.write('a.bin', data);
+    const target = new Md5Target();
+    target.reportStored = 'wrong';
+    await expect(transferFile(source, 'a.bin', target, 'a.bin', { retries: 0 })).rejects.toBeInstanceOf(
+      AccessorIntegrityError,
+    );
+    expect(await target.exists('a.bin')).toBe(false);
+  });
+
+  it('does not hash a copy nothing compares, unless checksums: always', async () => {
+    const source = new MemoryAccessor();
+    await source.write('a.bin', data);
+    const target = new MemoryAccessor();
+    expect(await transferFile(source, 'a.bin', target, 'a.bin')).toEqual({
+      size: data.length,
+      checksums: {},
+    });
+    expect(await transferFile(source, 'a.bin', target, 'b.bin', { checksums: 'always' })).toEqual({
+      size: data.length,
+      checksums: { md5: md5(data) },
+    });
+  });
+});
