@@ -481,14 +481,18 @@ export class DiskAccessor extends BaseAccessor {
   }
 
   /** Disk-to-disk fast path: any accessor with a filesystem path (another DiskAccessor, the origin). */
+  /** copyFile applies to local files only (this accessor's kind, or the origin). */
+  copiesFrom(source: Accessor): boolean {
+    return source.capabilities.filesystemPath && (source instanceof DiskAccessor || source.name === 'origin');
+  }
+
   async copyFrom(
     source: Accessor,
     sourceResourceIdentifier: string,
     target: string,
     options: CopyOptions = {},
   ): Promise<WriteResult | undefined> {
-    if (!source.capabilities.filesystemPath || !(source instanceof DiskAccessor || source.name === 'origin'))
-      return undefined;
+    if (!this.copiesFrom(source)) return undefined;
     return this.copyFromPath(
       source.getFilesystemPath(sourceResourceIdentifier),
       sourceResourceIdentifier,

@@ -101,6 +101,13 @@ export interface CopyOptions {
   checksums?: ExpectedChecksum['algorithm'][];
 }
 
+export interface OpenedRead {
+  stream: Readable;
+  stat: ResourceStat;
+  /** The stream itself fails when the bytes do not match `stat.checksums` (no need to hash them again). */
+  verified?: boolean;
+}
+
 export interface RangeWriterOptions {
   /** Size of the whole file. */
   size: number;
@@ -201,6 +208,19 @@ export interface Accessor {
   ): Promise<number | undefined>;
   /** Remove what an interrupted resumable write left behind (temp file, multipart upload, blocks). */
   discardResume?(resourceIdentifier: string, state: ResumeState): Promise<void>;
+
+  /**
+   * A whole-file read with what its response tells about the file: one
+   * request where `stat` + `createReadStream` take two (HTTP GET headers,
+   * SFTP fstat of the open handle). The transfer engine uses it when no fast
+   * path applies.
+   */
+  openRead?(resourceIdentifier: string, options?: { signal?: AbortSignal }): Promise<OpenedRead>;
+  /**
+   * Whether `copyFrom` may have a fast path from `source` (false: it would
+   * return undefined), answered without a request.
+   */
+  copiesFrom?(source: Accessor): boolean;
 
   /** A writer for ranges arriving out of order (capabilities.rangeWrite). */
   openRangeWriter?(resourceIdentifier: string, options: RangeWriterOptions): Promise<RangeWriter>;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { Accessor, RangeWriter, ResourceStat, WriteResult } from './accessor.js';
 import {
   CheckpointSaver,
@@ -163,8 +164,14 @@ export async function transferFile(
   async function streamCopy(
     sourceStat: ResourceStat,
     checksum: ExpectedChecksum | undefined,
+    opened?: Readable,
   ): Promise<WriteResult> {
-    const store = await resumable(sourceStat);
+    const store = await resumable(sourceStat).catch((error: unknown) => {
+      opened?.destroy();
+      throw error;
+    });
+    // A resumable write opens the source at its offset instead.
+    if (store) opened?.destroy();
     const signalOption = options.signal ? { signal: options.signal } : {};
     const md5 = hashStream(checksum);
     const writeOptions = {
@@ -176,7 +183,7 @@ export async function transferFile(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     };
     if (!store || !checkpoints) {
-      const stream = await source.createReadStream(sourceResourceIdentifier, signalOption);
+      const stream = opened ?? (await source.createReadStream(sourceResourceIdentifier, signalOption));
       try {
         return await target.write(targetResourceIdentifier, stream, writeOptions);
       } finally {
@@ -387,15 +394,28 @@ export async function transferFile(
     return { ...result, checksums: { ...result.checksums, md5 } };
   }
 
+  /** A fast path may apply (asked without a request where the target can tell). */
+  function fastPathPossible(): boolean {
+    if (!(options.fastPaths ?? true)) return false;
+    if (source === target && target.copy && target.capabilities.serverSideCopy) return true;
+    return Boolean(target.copyFrom) && (target.copiesFrom?.(source) ?? true);
+  }
+
   async function copyOnce(): Promise<WriteResult> {
-    const sourceStat = await source.stat(sourceResourceIdentifier);
-    const copyOptions = {
-      overwrite,
-      ...((verify && sourceStat.checksums?.md5) || alwaysHash ? { checksums: ['md5' as const] } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    };
+    // Without a fast path, one request opens the read and tells the size and
+    // native checksum (HTTP GET, SFTP fstat) instead of a stat first.
+    const opened =
+      source.openRead && !fastPathPossible()
+        ? await source.openRead(sourceResourceIdentifier, options.signal ? { signal: options.signal } : {})
+        : undefined;
+    const sourceStat = opened?.stat ?? (await source.stat(sourceResourceIdentifier));
     let result: WriteResult | undefined;
-    if (options.fastPaths ?? true) {
+    if (!opened && (options.fastPaths ?? true)) {
+      const copyOptions = {
+        overwrite,
+        ...((verify && sourceStat.checksums?.md5) || alwaysHash ? { checksums: ['md5' as const] } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
       if (source === target && target.copy && target.capabilities.serverSideCopy) {
         result = await target.copy(sourceResourceIdentifier, targetResourceIdentifier, copyOptions);
       } else if (target.copyFrom) {
@@ -412,14 +432,16 @@ export async function transferFile(
       }
     }
     if (!result) {
-      const nativeMd5 = sourceStat.checksums?.md5;
+      // A stream that checks the native MD5 itself needs no second hash.
+      const nativeMd5 = opened?.verified ? undefined : sourceStat.checksums?.md5;
       const checksum: ExpectedChecksum | undefined = nativeMd5
         ? { algorithm: 'md5', value: nativeMd5 }
         : undefined;
       const multiStream = multiStreamSettings(sourceStat);
+      if (multiStream) opened?.stream.destroy();
       result = multiStream
         ? await multiStreamCopy(sourceStat, checksum, multiStream)
-        : await streamCopy(sourceStat, checksum);
+        : await streamCopy(sourceStat, checksum, multiStream ? undefined : opened?.stream);
     }
     if (result.size !== sourceStat.size) {
       throw new AccessorIntegrityError({

@@ -4,6 +4,7 @@ import {
   AccessorIntegrityError,
   defineCapabilities,
   MemoryAccessor,
+  type OpenedRead,
   type ResourceStat,
   transferFile,
   type WriteOptions,
@@ -84,5 +85,56 @@ describe('after-write checksum comparison', () => {
       size: data.length,
       checksums: { md5: md5(data) },
     });
+  });
+});
+
+/** A source whose read tells the stat (as an HTTP GET does), counting stats. */
+class OpenReadSource extends MemoryAccessor {
+  stats = 0;
+  claimedMd5: string | undefined;
+  verified = false;
+
+  override async stat(resourceIdentifier: string): Promise<ResourceStat> {
+    this.stats++;
+    return super.stat(resourceIdentifier);
+  }
+
+  async openRead(resourceIdentifier: string): Promise<OpenedRead> {
+    const stat = await super.stat(resourceIdentifier);
+    return {
+      stream: await this.createReadStream(resourceIdentifier),
+      stat: this.claimedMd5 ? { ...stat, checksums: { md5: this.claimedMd5 } } : stat,
+      verified: this.verified,
+    };
+  }
+}
+
+describe('sources that tell the stat with the read', () => {
+  const data = randomBytes(50_000);
+
+  it('are read without a stat, and their native MD5 is still checked', async () => {
+    const source = new OpenReadSource();
+    await source.write('a.bin', data);
+    const target = new MemoryAccessor();
+    source.claimedMd5 = md5(data);
+    expect(await transferFile(source, 'a.bin', target, 'a.bin')).toEqual({
+      size: data.length,
+      checksums: { md5: md5(data) },
+    });
+    expect(source.stats).toBe(0);
+    source.claimedMd5 = md5(Buffer.from('other'));
+    await expect(transferFile(source, 'a.bin', target, 'b.bin', { retries: 0 })).rejects.toBeInstanceOf(
+      AccessorIntegrityError,
+    );
+    expect(await target.exists('b.bin')).toBe(false);
+  });
+
+  it('are not hashed again when the stream checks its own MD5', async () => {
+    const source = new OpenReadSource();
+    await source.write('a.bin', data);
+    source.claimedMd5 = md5(data);
+    source.verified = true;
+    const result = await transferFile(source, 'a.bin', new MemoryAccessor(), 'a.bin');
+    expect(result).toEqual({ size: data.length, checksums: {} });
   });
 });
