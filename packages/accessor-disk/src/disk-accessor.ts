@@ -26,6 +26,7 @@ import {
   AccessorResourceInvalidError,
   assertIntegrity,
   BaseAccessor,
+  CheckpointSaver,
   CoalescingStream,
   type CopyOptions,
   defineCapabilities,
@@ -56,19 +57,20 @@ export interface DiskAccessorOptions {
 /** Resumable writes save their progress this often. */
 const CHECKPOINT_BYTES = 8 * 1024 * 1024;
 
-/** A pass-through that awaits `save` each time another `every` bytes went by. */
-function checkpointEvery(every: number, save: () => Promise<void>): Transform {
-  let since = 0;
+/**
+ * A pass-through that reports progress to a background CheckpointSaver
+ * without holding the stream up (an awaited fdatasync every few MiB made the
+ * writes synchronous: a 1 GiB FTP download sat idle 70 % of the time), and
+ * waits for the last save before the stream ends, while the file is open.
+ */
+function checkpointing(saver: CheckpointSaver, written: () => number): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      since += chunk.length;
-      if (since < every) return callback(null, chunk);
-      since = 0;
-      // Saved before this chunk is passed on: the offset counts only bytes already written.
-      save().then(
-        () => callback(null, chunk),
-        (error: unknown) => callback(error as Error),
-      );
+      saver.progress(written());
+      callback(null, chunk);
+    },
+    flush(callback) {
+      saver.flush().then(() => callback(), callback);
     },
   });
 }
@@ -274,15 +276,26 @@ export class DiskAccessor extends BaseAccessor {
       });
       const file = handle;
       handle = undefined;
-      // A checkpoint only counts bytes flushed to the device (fdatasync first),
-      // so even a power loss cannot make resumeOffset count a torn tail.
-      const checkpoint = async () => {
-        const written = offset + output.bytesWritten;
-        if (this.fsync) await file.datasync();
-        await save?.({ temp: basename(temp), offset: written });
-      };
-      const stages = save
-        ? [measuring, checkpointEvery(CHECKPOINT_BYTES, checkpoint), new CoalescingStream(), output]
+      // A checkpoint only counts bytes flushed to the device: the offset is
+      // what the file had been given before the fdatasync began, so even a
+      // power loss cannot make resumeOffset count a torn tail.
+      const saver = save
+        ? new CheckpointSaver(
+            async (written) => {
+              if (this.fsync) await file.datasync();
+              await save({ temp: basename(temp), offset: written });
+            },
+            offset,
+            CHECKPOINT_BYTES,
+          )
+        : undefined;
+      const stages = saver
+        ? [
+            measuring,
+            checkpointing(saver, () => offset + output.bytesWritten),
+            new CoalescingStream(),
+            output,
+          ]
         : [measuring, new CoalescingStream(), output];
       await pipeline([toReadable(source), ...stages], options.signal ? { signal: options.signal } : {});
       const result = { size: measuring.size, checksums: measuring.digests() };
