@@ -16,6 +16,7 @@ import {
   isTransientError,
   joinResourceIdentifier,
   MeasuringStream,
+  type OpenedRead,
   OperationAbortedError,
   type ReadStreamOptions,
   type ResourceStat,
@@ -138,6 +139,15 @@ export class FtpAccessor extends BaseAccessor {
   }
 
   async createReadStream(resourceIdentifier: string, options: ReadStreamOptions = {}): Promise<Readable> {
+    return (await this.openRange(resourceIdentifier, options)).stream;
+  }
+
+  /** The whole file with the MLST (or SIZE) the read needs anyway as the stat: no separate stat. */
+  async openRead(resourceIdentifier: string, options: { signal?: AbortSignal } = {}): Promise<OpenedRead> {
+    return this.openRange(resourceIdentifier, options);
+  }
+
+  private async openRange(resourceIdentifier: string, options: ReadStreamOptions): Promise<OpenedRead> {
     const segments = this.segments(resourceIdentifier);
     const context = { operation: 'read', resourceIdentifier };
     if (segments.length === 0) throw new AccessorResourceInvalidError(context);
@@ -154,7 +164,7 @@ export class FtpAccessor extends BaseAccessor {
     const length = Math.max(0, endExclusive - start);
     if (length === 0) {
       this.pool.release(client);
-      return Readable.from([], { objectMode: false });
+      return { stream: Readable.from([], { objectMode: false }), stat };
     }
 
     const output = new PassThrough({ highWaterMark: defaultChunkSize() });
@@ -199,7 +209,7 @@ export class FtpAccessor extends BaseAccessor {
         release(true);
       },
     );
-    return output;
+    return { stream: output, stat };
   }
 
   async write(
