@@ -92,8 +92,10 @@ function portIsFree(port) {
 /**
  * `count` consecutive free ports for passive data connections, below the
  * kernel's ephemeral range (32768+) so outgoing connections do not take them.
+ * Many: each port stays in TIME_WAIT for a minute after a transfer, and with
+ * 64 a run of small files ran out of them (425 EPSV: Address already in use).
  */
-export async function freePortRange(count = 64) {
+export async function freePortRange(count = 512) {
   for (let attempt = 0; attempt < 50; attempt++) {
     const first = randomInt(20_000, 32_000 - count);
     let free = true;
