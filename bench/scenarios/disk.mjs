@@ -8,6 +8,8 @@ import { median, report, runCommand, timeRuns, writeResults } from '../lib.mjs';
 
 const core = await import('../../packages/core/dist/index.js');
 const { DiskAccessor } = await import('../../packages/accessor-disk/dist/index.js');
+// BENCH_DISK_FSYNC=0 (diagnostics only): what the per-file fsync costs.
+const FSYNC = process.env.BENCH_DISK_FSYNC === '0' ? { fsync: false } : {};
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const GiB = 1024 ** 3;
@@ -43,7 +45,7 @@ export async function run() {
           const session = new core.Session({ pluginPaths: [] });
           const target = session.createLocation({
             name: 't',
-            accessor: new DiskAccessor({ prefix: join(root, 'dst') }),
+            accessor: new DiskAccessor({ prefix: join(root, 'dst'), ...FSYNC }),
             structure: sameName,
             priority: 1,
           });
@@ -81,7 +83,7 @@ export async function run() {
           const session = new core.Session({ pluginPaths: [] });
           const target = session.createLocation({
             name: 't',
-            accessor: new DiskAccessor({ prefix: join(root, 'dst') }),
+            accessor: new DiskAccessor({ prefix: join(root, 'dst'), ...FSYNC }),
             structure: sameName,
             priority: 1,
           });
@@ -121,7 +123,7 @@ export async function run() {
         const session = new core.Session({ pluginPaths: [] });
         const target = session.createLocation({
           name: 't',
-          accessor: new DiskAccessor({ prefix: join(root, 'dst') }),
+          accessor: new DiskAccessor({ prefix: join(root, 'dst'), ...FSYNC }),
           structure: sameName,
           priority: 1,
         });

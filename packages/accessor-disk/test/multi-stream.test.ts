@@ -30,6 +30,8 @@ class CountingSource extends MemoryAccessor {
   claimedMd5: string | undefined;
   /** Abort this controller once this many bytes were read. */
   abortAfter: { bytes: number; controller: AbortController } | undefined;
+  /** Download ranges starting here or later send nothing until their read is aborted. */
+  holdFrom = Number.POSITIVE_INFINITY;
 
   override async stat(resourceIdentifier: string): Promise<ResourceStat> {
     const stat = await super.stat(resourceIdentifier);
@@ -37,6 +39,13 @@ class CountingSource extends MemoryAccessor {
   }
 
   override async createReadStream(resourceIdentifier: string, options: ReadStreamOptions = {}) {
+    // Only the download's ranges (the fingerprint reads a whole MiB).
+    const length = (options.end ?? Number.POSITIVE_INFINITY) - (options.start ?? 0) + 1;
+    if ((options.start ?? 0) >= this.holdFrom && length <= MULTI.partSize) {
+      const held = new Readable({ read() {} });
+      options.signal?.addEventListener('abort', () => held.destroy(new Error('aborted')), { once: true });
+      return held;
+    }
     const inner = await super.createReadStream(resourceIdentifier, options);
     this.reads++;
     this.open++;
@@ -128,7 +137,8 @@ describe('multi-stream download into a DiskAccessor', () => {
 
   it('keeps an aborted download with a checkpoint and resumes it, reading only what was missing', async () => {
     const controller = new AbortController();
-    // Interrupted once a checkpoint covers finished ranges (ranges finish in any order).
+    // The second half never arrives: interrupted once a checkpoint covers the first.
+    source.holdFrom = data.length / 2;
     const store = new (class extends MemoryCheckpointStore {
       override async save(key: string, checkpoint: Checkpoint): Promise<void> {
         await super.save(key, checkpoint);
@@ -149,6 +159,7 @@ describe('multi-stream download into a DiskAccessor', () => {
     expect(partial).toHaveLength(1);
     expect(partial[0]).toMatch(/\.stowage-[0-9a-f]{12}\.tmp$/);
 
+    source.holdFrom = Number.POSITIVE_INFINITY;
     const before = source.bytes;
     const result = await transferFile(source, 'big.bin', disk, 'big.bin', {
       multiStream: MULTI,

@@ -318,6 +318,7 @@ export async function transferFile(
         onContiguous: (offset) => saver?.progress(offset),
       });
       await saver?.flush();
+      options.signal?.throwIfAborted();
       const result = await writer.commit({
         checksums: hashStream(checksum) ? ['md5'] : [],
         ...(checksum ? { checksum } : {}),
