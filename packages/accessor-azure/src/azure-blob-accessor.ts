@@ -20,6 +20,7 @@ import {
   AccessorResourceNotFoundError,
   AccessorUnsupportedOperationError,
   BaseAccessor,
+  ContainerCache,
   type CopyOptions,
   defineCapabilities,
   type GetUrlOptions,
@@ -63,8 +64,6 @@ const SYNC_COPY_LIMIT = 256 * 1024 * 1024;
 /** Range per Put Block From URL when copying larger sources. */
 const URL_BLOCK_SIZE = 100 * 1024 * 1024;
 const DEFAULT_EXPIRES_IN = 3600;
-/** How long a container seen to exist is trusted for the parent check of writes. */
-const CONTAINER_TTL_MS = 10_000;
 
 export interface CopyFromUrlOptions extends CopyOptions {
   /** Source size in bytes, when known (else one ranged GET asks the URL). */
@@ -102,12 +101,8 @@ export class AzureBlobAccessor extends BaseAccessor {
   private readonly urlCopy: boolean;
   private containerReady: Promise<void> | undefined;
   private delegationKey: { key: UserDelegationKey; expiresOn: number } | undefined;
-  /**
-   * Containers this instance saw exist, with the time that stops counting:
-   * writes into one folder then skip the parent check. Own removals forget
-   * them at once; another client's removal is noticed after CONTAINER_TTL_MS.
-   */
-  private readonly knownContainers = new Map<string, number>();
+  /** Containers this instance saw exist: writes into one folder skip the parent check. */
+  private readonly knownContainers = new ContainerCache();
 
   constructor(options: AzureBlobAccessorOptions) {
     super();
@@ -235,14 +230,7 @@ export class AzureBlobAccessor extends BaseAccessor {
     if (segments.length === 0) return { size: 0, isContainer: true };
     const key = this.key(segments);
     try {
-      const properties = await this.containerClient.getBlobClient(key).getProperties();
-      return {
-        size: properties.contentLength ?? 0,
-        isContainer: false,
-        ...(properties.lastModified ? { modified: properties.lastModified } : {}),
-        ...(properties.etag ? { etag: properties.etag } : {}),
-        checksums: properties.contentMD5 ? { md5: Buffer.from(properties.contentMD5).toString('hex') } : {},
-      };
+      return blobStat(await this.containerClient.getBlobClient(key).getProperties());
     } catch (error) {
       if (restError(error).status !== 404) throw toAccessorError(error, op);
     }
@@ -251,12 +239,7 @@ export class AzureBlobAccessor extends BaseAccessor {
   }
 
   async createReadStream(resourceIdentifier: string, options: ReadStreamOptions = {}): Promise<Readable> {
-    const segments = this.segments(resourceIdentifier);
-    const signal = options.signal;
-    const op = { operation: 'read', resourceIdentifier, signal };
-    throwIfAborted(signal);
-    if (segments.length === 0)
-      throw new AccessorResourceInvalidError({ ...op, message: 'The root is a container.' });
+    const { segments, op } = this.readTarget(resourceIdentifier, options.signal);
     const start = Math.max(0, options.start ?? 0);
     const ranged = options.start !== undefined || options.end !== undefined;
     const count = options.end === undefined ? undefined : options.end - start + 1;
@@ -270,24 +253,22 @@ export class AzureBlobAccessor extends BaseAccessor {
    * instead of HEAD + GET. The stream checks the stored Content-MD5 itself.
    */
   async openRead(resourceIdentifier: string, options: { signal?: AbortSignal } = {}): Promise<OpenedRead> {
+    const { segments, op } = this.readTarget(resourceIdentifier, options.signal);
+    const opened = await this.download(segments, 0, undefined, false, op);
+    // An empty blob answers a whole read with InvalidRange.
+    if (!opened) return { stream: Readable.from([]), stat: await this.stat(resourceIdentifier) };
+    const stat = blobStat(opened.response);
+    return { stream: opened.stream, stat, verified: stat.checksums?.md5 !== undefined };
+  }
+
+  /** A read's identifier checked: a file, never the root; not aborted yet. */
+  private readTarget(resourceIdentifier: string, signal: AbortSignal | undefined) {
     const segments = this.segments(resourceIdentifier);
-    const signal = options.signal;
     const op = { operation: 'read', resourceIdentifier, signal };
     throwIfAborted(signal);
     if (segments.length === 0)
       throw new AccessorResourceInvalidError({ ...op, message: 'The root is a container.' });
-    const opened = await this.download(segments, 0, undefined, false, op);
-    if (!opened) return { stream: Readable.from([]), stat: await this.stat(resourceIdentifier) };
-    const { stream, response } = opened;
-    const md5 = response.contentMD5 ? Buffer.from(response.contentMD5).toString('hex') : undefined;
-    const stat: ResourceStat = {
-      size: Number(response.contentLength ?? 0),
-      isContainer: false,
-      ...(response.lastModified ? { modified: response.lastModified } : {}),
-      ...(response.etag ? { etag: response.etag } : {}),
-      ...(md5 ? { checksums: { md5 } } : {}),
-    };
-    return { stream, stat, verified: md5 !== undefined };
+    return { segments, op };
   }
 
   copiesFrom(source: Accessor): boolean {
@@ -801,30 +782,21 @@ export class AzureBlobAccessor extends BaseAccessor {
     }
   }
 
-  /** containerExists, answered from what this instance saw in the last CONTAINER_TTL_MS. */
+  /** containerExists, answered from the containers this instance saw lately. */
   private async parentExists(segments: string[], op: ErrorContext): Promise<boolean> {
-    if (segments.length === 0) return true;
-    const key = this.key(segments);
-    if ((this.knownContainers.get(key) ?? 0) > Date.now()) return true;
+    if (segments.length === 0 || this.knownContainers.has(segments.join('/'))) return true;
     const exists = await this.containerExists(segments, op);
     if (exists) this.remember(segments);
     return exists;
   }
 
   private remember(segments: string[]): void {
-    if (this.knownContainers.size > 10_000) this.knownContainers.clear();
-    this.knownContainers.set(this.key(segments), Date.now() + CONTAINER_TTL_MS);
+    this.knownContainers.remember(segments.join('/'));
   }
 
   /** Forget cached containers at or under `segments` (all of them for the root). */
   private forget(segments: string[]): void {
-    if (segments.length === 0) {
-      this.knownContainers.clear();
-      return;
-    }
-    const key = this.key(segments);
-    for (const known of this.knownContainers.keys())
-      if (known === key || known.startsWith(`${key}/`)) this.knownContainers.delete(known);
+    this.knownContainers.forget(segments.join('/'));
   }
 
   /**
@@ -1092,4 +1064,20 @@ function compare(a: string, b: string): number {
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new OperationAbortedError();
+}
+
+/** What blob properties or download headers tell about a blob (Content-MD5 as hex). */
+function blobStat(properties: {
+  contentLength?: number;
+  lastModified?: Date;
+  etag?: string;
+  contentMD5?: Uint8Array;
+}): ResourceStat {
+  return {
+    size: properties.contentLength ?? 0,
+    isContainer: false,
+    ...(properties.lastModified ? { modified: properties.lastModified } : {}),
+    ...(properties.etag ? { etag: properties.etag } : {}),
+    checksums: properties.contentMD5 ? { md5: Buffer.from(properties.contentMD5).toString('hex') } : {},
+  };
 }

@@ -28,8 +28,6 @@ class CountingSource extends MemoryAccessor {
   open = 0;
   maxOpen = 0;
   claimedMd5: string | undefined;
-  /** Abort this controller once this many bytes were read. */
-  abortAfter: { bytes: number; controller: AbortController } | undefined;
   /** Download ranges starting here or later send nothing until their read is aborted. */
   holdFrom = Number.POSITIVE_INFINITY;
 
@@ -57,7 +55,6 @@ class CountingSource extends MemoryAccessor {
           // Let the other ranges run, as a network source would.
           await new Promise((resolve) => setImmediate(resolve));
           self.bytes += chunk.length;
-          if (self.abortAfter && self.bytes >= self.abortAfter.bytes) self.abortAfter.controller.abort();
           yield chunk;
         }
       } finally {
@@ -82,6 +79,31 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * A download of big.bin that stops once a checkpoint covers its first
+ * quarter: the second half never arrives, so the abort always comes first.
+ */
+async function interruptedDownload() {
+  const controller = new AbortController();
+  source.holdFrom = data.length / 2;
+  const store = new (class extends MemoryCheckpointStore {
+    override async save(key: string, checkpoint: Checkpoint): Promise<void> {
+      await super.save(key, checkpoint);
+      if ((checkpoint.state.offset as number) >= data.length / 4) controller.abort();
+    }
+  })();
+  const checkpoints = { store, key: 'k', threshold: 1 };
+  await expect(
+    transferFile(source, 'big.bin', disk, 'big.bin', {
+      multiStream: MULTI,
+      checkpoints,
+      signal: controller.signal,
+    }),
+  ).rejects.toThrow();
+  source.holdFrom = Number.POSITIVE_INFINITY;
+  return checkpoints;
+}
 
 describe('multi-stream download into a DiskAccessor', () => {
   it('reads the file in parallel ranges and publishes identical bytes, reporting progress', async () => {
@@ -136,30 +158,14 @@ describe('multi-stream download into a DiskAccessor', () => {
   });
 
   it('keeps an aborted download with a checkpoint and resumes it, reading only what was missing', async () => {
-    const controller = new AbortController();
-    // The second half never arrives: interrupted once a checkpoint covers the first.
-    source.holdFrom = data.length / 2;
-    const store = new (class extends MemoryCheckpointStore {
-      override async save(key: string, checkpoint: Checkpoint): Promise<void> {
-        await super.save(key, checkpoint);
-        if ((checkpoint.state.offset as number) >= data.length / 4) controller.abort();
-      }
-    })();
-    const checkpoints = { store, key: 'k', threshold: 1 };
-    await expect(
-      transferFile(source, 'big.bin', disk, 'big.bin', {
-        multiStream: MULTI,
-        checkpoints,
-        signal: controller.signal,
-      }),
-    ).rejects.toThrow();
+    const checkpoints = await interruptedDownload();
+    const store = checkpoints.store;
     const saved = await store.load('k');
     expect(saved?.state.offset).toBeGreaterThan(0);
     const partial = await readdir(dir);
     expect(partial).toHaveLength(1);
     expect(partial[0]).toMatch(/\.stowage-[0-9a-f]{12}\.tmp$/);
 
-    source.holdFrom = Number.POSITIVE_INFINITY;
     const before = source.bytes;
     const result = await transferFile(source, 'big.bin', disk, 'big.bin', {
       multiStream: MULTI,
@@ -176,18 +182,7 @@ describe('multi-stream download into a DiskAccessor', () => {
   });
 
   it('starts over when the source changed after the interruption', async () => {
-    const store = new MemoryCheckpointStore();
-    const checkpoints = { store, key: 'k', threshold: 1 };
-    const controller = new AbortController();
-    source.abortAfter = { bytes: Math.floor(data.length / 2), controller };
-    await expect(
-      transferFile(source, 'big.bin', disk, 'big.bin', {
-        multiStream: MULTI,
-        checkpoints,
-        signal: controller.signal,
-      }),
-    ).rejects.toThrow();
-    source.abortAfter = undefined;
+    const checkpoints = await interruptedDownload();
     const changed = randomBytes(data.length);
     await source.write('big.bin', changed);
     const result = await transferFile(source, 'big.bin', disk, 'big.bin', {

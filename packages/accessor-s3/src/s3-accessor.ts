@@ -36,6 +36,7 @@ import {
   BaseAccessor,
   type ChecksumAlgorithm,
   type Checksums,
+  ContainerCache,
   type CopyOptions,
   defineCapabilities,
   type ExpectedChecksum,
@@ -388,12 +389,7 @@ export class S3Accessor extends BaseAccessor {
     const op = { operation: 'stat', resourceIdentifier };
     if (segments.length === 0) return { size: 0, isContainer: true };
     const head = await this.headIfExists(this.key(resourceIdentifier), op);
-    if (head) {
-      const stat: ResourceStat = { size: Number(head.ContentLength ?? 0), isContainer: false };
-      if (head.LastModified) stat.modified = head.LastModified;
-      if (head.ETag) stat.etag = head.ETag.replace(/"/g, '');
-      return stat;
-    }
+    if (head) return objectStat(head);
     if (await this.prefixHasKeys(segments, op)) return { size: 0, isContainer: true };
     throw new AccessorResourceNotFoundError(op);
   }
@@ -420,12 +416,8 @@ export class S3Accessor extends BaseAccessor {
   // ---------------------------------------------------------------- read
 
   async createReadStream(resourceIdentifier: string, options: ReadStreamOptions = {}): Promise<Readable> {
-    const segments = splitResourceIdentifier(resourceIdentifier);
     const signal = options.signal;
-    const op = { operation: 'read', resourceIdentifier, signal };
-    if (segments.length === 0)
-      throw new AccessorResourceInvalidError({ ...op, message: 'The root is a container.' });
-    throwIfAborted(signal);
+    const { segments, op } = this.readTarget(resourceIdentifier, signal);
     const start = Math.max(0, options.start ?? 0);
     const end = options.end;
     if (end !== undefined && end < start) {
@@ -441,18 +433,21 @@ export class S3Accessor extends BaseAccessor {
 
   /** The whole object with its GetObject headers as the stat: one request instead of HEAD + GET. */
   async openRead(resourceIdentifier: string, options: { signal?: AbortSignal } = {}): Promise<OpenedRead> {
-    const segments = splitResourceIdentifier(resourceIdentifier);
     const signal = options.signal;
+    const { segments, op } = this.readTarget(resourceIdentifier, signal);
+    // Without a range there is no 416: always a response.
+    const response = (await this.getObject(resourceIdentifier, segments, undefined, op))!;
+    return { stream: this.bodyOf(response, signal), stat: objectStat(response) };
+  }
+
+  /** A read's identifier checked: a file, never the root; not aborted yet. */
+  private readTarget(resourceIdentifier: string, signal: AbortSignal | undefined) {
+    const segments = splitResourceIdentifier(resourceIdentifier);
     const op = { operation: 'read', resourceIdentifier, signal };
     if (segments.length === 0)
       throw new AccessorResourceInvalidError({ ...op, message: 'The root is a container.' });
     throwIfAborted(signal);
-    const response = await this.getObject(resourceIdentifier, segments, undefined, op);
-    if (!response) return { stream: Readable.from([]), stat: await this.stat(resourceIdentifier) };
-    const stat: ResourceStat = { size: Number(response.ContentLength ?? 0), isContainer: false };
-    if (response.LastModified) stat.modified = response.LastModified;
-    if (response.ETag) stat.etag = response.ETag.replace(/"/g, '');
-    return { stream: this.bodyOf(response, signal), stat };
+    return { segments, op };
   }
 
   copiesFrom(source: Accessor): boolean {
@@ -986,7 +981,7 @@ export class S3Accessor extends BaseAccessor {
     op: ErrorContext,
     alwaysHead = false,
   ): Promise<void> {
-    const parent = this.dirKey(segments.slice(0, -1));
+    const parent = segments.slice(0, -1).join('/');
     const [parentExists, existing] = await Promise.all([
       this.knownContainers.has(parent) || this.prefixHasKeys(segments.slice(0, -1), op),
       !overwrite && (alwaysHead || this.conditionalWrites === 'head')
@@ -994,26 +989,12 @@ export class S3Accessor extends BaseAccessor {
         : undefined,
     ]);
     if (!parentExists) throw new AccessorParentResourceNotFoundError(op);
-    this.rememberContainer(parent);
+    this.knownContainers.remember(parent);
     if (existing) throw new AccessorResourceExistsError(op);
   }
 
-  /**
-   * Containers this accessor saw or made, so writing 10,000 files into one
-   * folder lists it once, not 10,000 times. Forgotten by this accessor's own
-   * removes; a folder another client removes meanwhile only reappears around
-   * the new object (object stores have no real folders), nothing is lost.
-   */
-  private readonly knownContainers = new Set<string>();
-
-  private rememberContainer(dir: string): void {
-    if (this.knownContainers.size >= 10_000) this.knownContainers.clear();
-    this.knownContainers.add(dir);
-  }
-
-  private forgetContainers(dir: string): void {
-    for (const known of this.knownContainers) if (known.startsWith(dir)) this.knownContainers.delete(known);
-  }
+  /** Containers this instance saw or made: writes into one folder list it once, not per file. */
+  private readonly knownContainers = new ContainerCache();
 
   // ---------------------------------------------------------------- copy
 
@@ -1181,7 +1162,7 @@ export class S3Accessor extends BaseAccessor {
       throw new AccessorResourceNotFoundError(op);
     }
     // The parent may have existed only through this object.
-    this.knownContainers.delete(this.dirKey(segments.slice(0, -1)));
+    this.knownContainers.forget(segments.slice(0, -1).join('/'));
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error) {
@@ -1219,7 +1200,7 @@ export class S3Accessor extends BaseAccessor {
     } catch (error) {
       throw this.fail(error, op);
     }
-    for (const level of levels) this.rememberContainer(this.dirKey(level));
+    for (const level of levels) this.knownContainers.remember(level.join('/'));
   }
 
   /**
@@ -1230,7 +1211,7 @@ export class S3Accessor extends BaseAccessor {
     const segments = splitResourceIdentifier(resourceIdentifier);
     const op = { operation: 'removeContainer', resourceIdentifier };
     const dir = this.dirKey(segments);
-    this.forgetContainers(dir);
+    this.knownContainers.forget(segments.join('/'));
     let first: ListObjectsV2CommandOutput;
     try {
       first = await this.client.send(
@@ -1397,4 +1378,12 @@ function byteLengthOf(source: WriteSource): number | undefined {
   if (typeof source === 'string') return Buffer.byteLength(source);
   if (source instanceof Uint8Array) return source.byteLength;
   return undefined;
+}
+
+/** What HeadObject or GetObject headers tell about an object. */
+function objectStat(output: { ContentLength?: number; LastModified?: Date; ETag?: string }): ResourceStat {
+  const stat: ResourceStat = { size: Number(output.ContentLength ?? 0), isContainer: false };
+  if (output.LastModified) stat.modified = output.LastModified;
+  if (output.ETag) stat.etag = output.ETag.replace(/"/g, '');
+  return stat;
 }

@@ -4,6 +4,7 @@ export * from './capabilities.js';
 export * from './chaos-accessor.js';
 export * from './checkpoint.js';
 export * from './component.js';
+export * from './container-cache.js';
 export * from './env.js';
 export * from './errors.js';
 export * from './events.js';
