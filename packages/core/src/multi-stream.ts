@@ -1,6 +1,8 @@
+import { pipeline } from 'node:stream';
 import type { Accessor, RangeWriter } from './accessor.js';
 import { positiveIntegerFromEnv } from './env.js';
 import { AccessorIntegrityError } from './errors.js';
+import { CoalescingStream } from './streams.js';
 
 /** How the engine downloads a large file in parallel ranges (rclone's multi-thread copy). */
 export interface MultiStreamOptions {
@@ -37,7 +39,7 @@ export interface CopyRangesOptions {
   streams: number;
   partSize: number;
   signal?: AbortSignal | undefined;
-  /** Bytes of the file at the writer so far, counting `offset`. */
+  /** Bytes of the file written so far, counting `offset` (reported per gathered write). */
   onProgress?: ((bytes: number) => void) | undefined;
   /** The run of finished ranges from byte 0 grew to `offset`: safe to checkpoint. */
   onContiguous?: ((offset: number) => void) | undefined;
@@ -71,28 +73,19 @@ export async function copyRanges(options: CopyRangesOptions): Promise<void> {
       end: end - 1,
       signal: controller.signal,
     });
+    // Socket-sized chunks gathered into WRITE_SIZE positioned writes.
+    const gathered = pipeline(stream, new CoalescingStream(WRITE_SIZE), () => {});
     let position = start;
-    let pending: Buffer[] = [];
-    let pendingLength = 0;
-    const flush = async () => {
-      if (pendingLength === 0) return;
-      const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLength);
-      pending = [];
-      pendingLength = 0;
-      await options.writer.write(data, position);
-      position += data.length;
-    };
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        if (position + pendingLength + chunk.length > end) throw rangeError(start, end, 'more');
-        pending.push(chunk);
-        pendingLength += chunk.length;
+      for await (const chunk of gathered as AsyncIterable<Buffer>) {
+        if (position + chunk.length > end) throw rangeError(start, end, 'more');
+        await options.writer.write(chunk, position);
+        position += chunk.length;
         transferred += chunk.length;
         options.onProgress?.(transferred);
-        if (pendingLength >= WRITE_SIZE) await flush();
       }
-      await flush();
     } finally {
+      gathered.destroy();
       stream.destroy();
     }
     if (position !== end) throw rangeError(start, end, 'fewer');
