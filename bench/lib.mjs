@@ -24,11 +24,14 @@ export async function timeRuns(runs, fn, setup) {
   return times;
 }
 
-/** Run a command; resolves with its wall time (ms) and peak RSS (KiB, from /usr/bin/time if present). */
+/**
+ * Run a command; resolves with its wall time (ms), peak RSS (KiB) and CPU time
+ * (user + system ms), both from /usr/bin/time.
+ */
 export function runCommand(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M', command, ...args], {
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', command, ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
       ...options,
     });
@@ -41,8 +44,13 @@ export function runCommand(command, args, options = {}) {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (code !== 0)
         return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
-      const rssKiB = Number(stderr.trim().split('\n').at(-1));
-      resolve({ ms, rssKiB: Number.isFinite(rssKiB) ? rssKiB : undefined });
+      const [rss, user, system] = (stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+      const cpuMs = Math.round(((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000);
+      resolve({
+        ms,
+        rssKiB: Number.isFinite(rss) ? rss : undefined,
+        cpuMs: Number.isFinite(cpuMs) ? cpuMs : undefined,
+      });
     });
   });
 }

@@ -149,7 +149,8 @@ export async function runNetworkScenario(kind) {
     // Each step as it finishes, so a long run that dies still leaves its numbers.
     const step = (who, what, run) =>
       console.log(
-        `  ${what} ${who}: ${(run.ms / 1000).toFixed(1)} s, ${((run.rssKiB ?? 0) / 1024).toFixed(0)} MiB`,
+        `  ${what} ${who}: ${(run.ms / 1000).toFixed(1)} s, ${((run.rssKiB ?? 0) / 1024).toFixed(0)} MiB, ` +
+          `CPU ${((run.cpuMs ?? 0) / 1000).toFixed(1)} s`,
       );
     const stowage = async (job) => {
       const resultFile = join(root, 'child-result.json');

@@ -54,6 +54,9 @@ export interface DiskAccessorOptions {
   fsync?: boolean;
 }
 
+/** Writes of this size or more check for an existing target before any byte moves. */
+const EARLY_EXISTS_CHECK_BYTES = 4 * 1024 * 1024;
+
 /** Resumable writes save their progress this often. */
 const CHECKPOINT_BYTES = 8 * 1024 * 1024;
 
@@ -236,7 +239,7 @@ export class DiskAccessor extends BaseAccessor {
     options: WriteOptions = {},
   ): Promise<WriteResult> {
     const overwrite = options.overwrite ?? true;
-    const target = await this.writableTarget(resourceIdentifier, overwrite);
+    const target = await this.writableTarget(resourceIdentifier, overwrite, options.size);
     const resume = options.resume;
     // A resumed write continues the temp file its checkpoint names.
     const resumedTemp = resume?.state
@@ -312,23 +315,57 @@ export class DiskAccessor extends BaseAccessor {
     }
   }
 
-  /** The confined path of a file about to be written: its folder exists, it is no folder, and absent unless `overwrite`. */
-  private async writableTarget(resourceIdentifier: string, overwrite: boolean): Promise<string> {
-    const target = await this.safePath(resourceIdentifier);
-    if (this.segments(resourceIdentifier).length === 0) {
+  /**
+   * The confined path of a file about to be written: its folder exists (and
+   * resolves inside the root), and the file is no folder, and absent unless
+   * `overwrite`. Only the folder is resolved: rename and link replace or refuse
+   * the target's own directory entry and never follow it, so a symlink at the
+   * target cannot lead a write outside.
+   *
+   * Small files (`size` under EARLY_EXISTS_CHECK_BYTES) skip the early lstat:
+   * the no-overwrite publish refuses an existing target atomically anyway, and
+   * re-sending a few MiB costs less than a round trip per file of a sequence.
+   */
+  private async writableTarget(
+    resourceIdentifier: string,
+    overwrite: boolean,
+    size?: number,
+  ): Promise<string> {
+    const segments = this.segments(resourceIdentifier);
+    if (segments.length === 0)
       throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
-    }
-    const parentInfo = await stat(dirname(target)).catch((error: unknown) => {
-      throw mapFsError(error, 'write', resourceIdentifier, true);
-    });
-    if (!parentInfo.isDirectory())
-      throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
+    const target = this.getFilesystemPath(resourceIdentifier);
+    await this.confinedFolder(dirname(target), resourceIdentifier);
+    if (size !== undefined && size < EARLY_EXISTS_CHECK_BYTES) return target;
     const existing = await lstat(target).catch(() => undefined);
     if (existing?.isDirectory())
       throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
     if (existing && !overwrite)
       throw new AccessorResourceExistsError({ operation: 'write', resourceIdentifier });
     return target;
+  }
+
+  /** Checks that an existing folder resolves inside the root (one realpath), for writes into it. */
+  private async confinedFolder(folder: string, resourceIdentifier: string): Promise<void> {
+    this.realPrefix ??= await realpath(this.prefix).catch(() => this.prefix);
+    let real: string;
+    try {
+      real = await realpath(folder);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // A missing folder: an ancestor that leads outside is still refused as such.
+      if (code === 'ENOENT') await this.safePath(this.identifierOf(folder));
+      throw mapFsError(error, 'write', resourceIdentifier, code === 'ENOENT');
+    }
+    const rel = relative(this.realPrefix, real);
+    if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+      throw new AccessorResourceIdentifierError(resourceIdentifier, 'resolves outside the accessor root');
+    }
+  }
+
+  /** The identifier of a path under the prefix (lexically under it: built by getFilesystemPath). */
+  private identifierOf(path: string): string {
+    return relative(this.prefix, path).split(sep).join('/');
   }
 
   /**
@@ -426,8 +463,13 @@ export class DiskAccessor extends BaseAccessor {
       await unlink(temp);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST')
+      if (code === 'EEXIST') {
+        // The early check may have been skipped (small files): a folder there is no "exists" conflict.
+        const existing = await lstat(target).catch(() => undefined);
+        if (existing?.isDirectory())
+          throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
         throw new AccessorResourceExistsError({ operation: 'write', resourceIdentifier });
+      }
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw error;
       // Filesystems without hard links: check, then rename (a small race remains there).
       if (

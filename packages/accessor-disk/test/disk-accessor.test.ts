@@ -1,10 +1,13 @@
-import { mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  AccessorParentResourceNotFoundError,
   AccessorPermissionDeniedError,
+  AccessorResourceExistsError,
   AccessorResourceIdentifierError,
+  AccessorResourceInvalidError,
   AccessorResourceNotFoundError,
   MemoryAccessor,
   OriginAccessor,
@@ -83,6 +86,80 @@ describe('DiskAccessor writes', () => {
     const origin = await b.copyFrom(new OriginAccessor(), a.getFilesystemPath('src.bin'), 'o.bin');
     expect(origin?.size).toBe(70_000);
     expect(await b.copyFrom(new MemoryAccessor(), 'x', 'y')).toBeUndefined();
+  });
+});
+
+// Writes below 4 MiB with a known size skip the early lstat of the target and
+// resolve only its folder: the same errors must come out of the publish step.
+describe.each([
+  ['small, size known', 4],
+  ['size unknown', undefined],
+])('DiskAccessor write targets (%s)', (_label, size) => {
+  const options = (overwrite: boolean) => ({ overwrite, ...(size !== undefined ? { size } : {}) });
+
+  it('refuses an existing file without overwrite, keeping it and leaving no temp file', async () => {
+    const base = await root();
+    await writeFile(join(base, 'a.bin'), 'keep');
+    const accessor = new DiskAccessor({ prefix: base });
+    await expect(accessor.write('a.bin', 'new!', options(false))).rejects.toBeInstanceOf(
+      AccessorResourceExistsError,
+    );
+    expect(await readFile(join(base, 'a.bin'), 'utf8')).toBe('keep');
+    expect(await readdir(base)).toEqual(['a.bin']);
+  });
+
+  it('refuses a folder at the target, with or without overwrite', async () => {
+    const base = await root();
+    await mkdir(join(base, 'dir'));
+    const accessor = new DiskAccessor({ prefix: base });
+    for (const overwrite of [false, true])
+      await expect(accessor.write('dir', 'data', options(overwrite))).rejects.toBeInstanceOf(
+        AccessorResourceInvalidError,
+      );
+    expect(await readdir(base)).toEqual(['dir']);
+  });
+
+  it('reports a missing folder, and a file where the folder should be', async () => {
+    const base = await root();
+    await writeFile(join(base, 'file'), 'x');
+    const accessor = new DiskAccessor({ prefix: base });
+    await expect(accessor.write('missing/a.bin', 'data', options(false))).rejects.toBeInstanceOf(
+      AccessorParentResourceNotFoundError,
+    );
+    await expect(accessor.write('file/a.bin', 'data', options(false))).rejects.toBeInstanceOf(
+      AccessorResourceInvalidError,
+    );
+    expect(await readdir(base)).toEqual(['file']);
+  });
+
+  it('refuses a missing folder below a symlink that leads outside', async () => {
+    const base = await root();
+    const outside = await root();
+    await mkdir(join(base, 'in'));
+    await symlink(outside, join(base, 'in', 'escape'));
+    const accessor = new DiskAccessor({ prefix: join(base, 'in') });
+    await expect(accessor.write('escape/missing/a.bin', 'x', options(false))).rejects.toBeInstanceOf(
+      AccessorResourceIdentifierError,
+    );
+    await expect(accessor.write('escape/a.bin', 'x', options(true))).rejects.toBeInstanceOf(
+      AccessorResourceIdentifierError,
+    );
+    expect(await readdir(outside)).toEqual([]);
+  });
+
+  it('replaces a symlink at the target itself, never the file it points to', async () => {
+    const base = await root();
+    const outside = await root();
+    await writeFile(join(outside, 'secret.txt'), 'secret');
+    await symlink(join(outside, 'secret.txt'), join(base, 'link.txt'));
+    const accessor = new DiskAccessor({ prefix: base });
+    await expect(accessor.write('link.txt', 'mine', options(false))).rejects.toBeInstanceOf(
+      AccessorResourceExistsError,
+    );
+    await accessor.write('link.txt', 'mine', options(true));
+    expect((await lstat(join(base, 'link.txt'))).isSymbolicLink()).toBe(false);
+    expect(await readFile(join(base, 'link.txt'), 'utf8')).toBe('mine');
+    expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe('secret');
   });
 });
 
