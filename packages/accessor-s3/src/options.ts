@@ -40,13 +40,24 @@ export interface S3AccessorOptions {
    * the full-object value is then kept by the server (HeadObject ChecksumMode).
    */
   checksumAlgorithm?: 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256';
+  /**
+   * Also sign the SHA-256 of every request body (default false). By default a
+   * body that carries a flexible checksum header (see `checksumAlgorithm`) is
+   * sent as `UNSIGNED-PAYLOAD`, as the SDK does for streams: the signed
+   * checksum header is what the server verifies, and the SHA-256 pass costs
+   * CPU on every byte. On a plain-HTTP endpoint reachable by an untrusted
+   * proxy, set this (or use `checksumAlgorithm: 'SHA256'`): CRC32 detects
+   * corruption, not deliberate tampering. Ignored for a `client` passed in.
+   * Env: STOWAGE_S3_SIGN_PAYLOAD=1.
+   */
+  signPayload?: boolean;
 }
 
 /**
  * Options from `STOWAGE_S3_*` variables (or the `STOWAGE_TEST_S3_*` ones the
  * test backends export): BUCKET (required), PREFIX, ENDPOINT, REGION,
  * ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, FORCE_PATH_STYLE,
- * PART_SIZE, QUEUE_SIZE. Without keys the SDK's default credential chain
+ * PART_SIZE, QUEUE_SIZE, SIGN_PAYLOAD. Without keys the SDK's default credential chain
  * (AWS_* variables, profiles, instance roles) applies.
  */
 export function s3AccessorOptionsFromEnv(env: Env = process.env): S3AccessorOptions {
@@ -81,5 +92,7 @@ export function s3AccessorOptionsFromEnv(env: Env = process.env): S3AccessorOpti
   if (partSize !== undefined) options.partSize = partSize;
   const queueSize = positiveIntegerFromEnv('STOWAGE_S3_QUEUE_SIZE', read('QUEUE_SIZE'));
   if (queueSize !== undefined) options.queueSize = queueSize;
+  const signPayload = read('SIGN_PAYLOAD');
+  if (signPayload !== undefined) options.signPayload = /^(1|true|yes)$/i.test(signPayload);
   return options;
 }

@@ -67,6 +67,7 @@ import {
   type S3ResumeState,
   type UploadChecksumAlgorithm,
 } from './s3-resume.js';
+import { useUnsignedPayloadWhenChecksummed } from './unsigned-payload.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -219,6 +220,7 @@ export class S3Accessor extends BaseAccessor {
       // Local and third-party endpoints rarely have per-bucket DNS names.
       if (config.endpoint !== undefined && config.forcePathStyle === undefined) config.forcePathStyle = true;
       this.client = new S3Client(config);
+      if (options.signPayload !== true) useUnsignedPayloadWhenChecksummed(this.client);
       this.ownsClient = true;
     }
     const credentials = options.clientConfig?.credentials as { secretAccessKey?: string } | undefined;

@@ -272,6 +272,57 @@ describe('flexible checksums', () => {
     );
     expect(head.ChecksumSHA256).toBe(createHash('sha256').update(data).digest('base64'));
   });
+
+  /** The x-amz-content-sha256 each signed request with a body carried, by command. */
+  function recordPayloadHashes(accessor: S3Accessor): Array<[string, string | undefined]> {
+    const seen: Array<[string, string | undefined]> = [];
+    accessor.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const request = args.request as { headers: Record<string, string>; body?: unknown };
+        if (request.body != null)
+          seen.push([context.commandName ?? '', request.headers['x-amz-content-sha256']]);
+        return next(args);
+      },
+      { step: 'deserialize', name: 'recordPayloadHashes' },
+    );
+    return seen;
+  }
+
+  it('bodies covered by the CRC32 header are sent UNSIGNED-PAYLOAD (no SHA-256 pass), and land intact', async () => {
+    const { accessor, prefix } = fresh({ partSize: 5 * 1024 * 1024 });
+    const seen = recordPayloadHashes(accessor);
+    const small = testBytes(100_000, 'unsigned');
+    const large = testBytes(12 * 1024 * 1024, 'unsigned-parts');
+    await accessor.write('small.bin', small);
+    await accessor.write('large.bin', Readable.from([large]));
+    const commands = new Set(seen.map(([command]) => command));
+    expect(commands).toContain('PutObjectCommand');
+    expect(commands).toContain('UploadPartCommand');
+    for (const [command, hash] of seen)
+      if (command === 'PutObjectCommand' || command === 'UploadPartCommand')
+        expect(hash, command).toBe('UNSIGNED-PAYLOAD');
+    for (const [name, data] of [
+      ['small.bin', small],
+      ['large.bin', large],
+    ] as const) {
+      const object = await raw.send(
+        new GetObjectCommand({ Bucket: serverEnv().bucket, Key: `${prefix}/${name}` }),
+      );
+      expect(
+        createHash('md5')
+          .update(await readAll(object.Body as Readable))
+          .digest('hex'),
+      ).toBe(createHash('md5').update(data).digest('hex'));
+    }
+  });
+
+  it('signPayload: true signs the SHA-256 of every body', async () => {
+    const { accessor } = fresh({ signPayload: true });
+    const seen = recordPayloadHashes(accessor);
+    const data = testBytes(100_000, 'signed');
+    await accessor.write('signed.bin', data);
+    expect(seen).toContainEqual(['PutObjectCommand', createHash('sha256').update(data).digest('hex')]);
+  });
 });
 
 describe('removeContainer', () => {
