@@ -387,7 +387,8 @@ export class DiskAccessor extends BaseAccessor {
     const temp = resumedTemp ?? tempPathFor(target);
     let handle: FileHandle | undefined;
     try {
-      handle = await open(temp, resumedTemp ? 'r+' : 'wx');
+      // Readable too: the prefix hasher reads finished ranges back while later ones arrive.
+      handle = await open(temp, resumedTemp ? 'r+' : 'wx+');
       // The final size up front (sparse): ranges land anywhere, a resumed tail is rewritten.
       await handle.truncate(options.size);
     } catch (error) {
@@ -401,6 +402,8 @@ export class DiskAccessor extends BaseAccessor {
       resourceIdentifier,
       size: options.size,
       fsync: this.fsync,
+      checksums: options.checksums,
+      offset: resumedTemp ? options.resume?.offset : 0,
       settle: async (path, settleOptions) => {
         try {
           return await this.settleCopy(path, settleOptions);

@@ -10,6 +10,7 @@ import {
   type WriteResult,
 } from '@stowage/core';
 import { mapFsError } from './map-error.js';
+import { PrefixHasher } from './prefix-hasher.js';
 
 export interface DiskRangeWriterParts {
   handle: FileHandle;
@@ -17,6 +18,10 @@ export interface DiskRangeWriterParts {
   resourceIdentifier: string;
   size: number;
   fsync: boolean;
+  /** Checksums to compute while ranges arrive (RangeWriterOptions.checksums). */
+  checksums?: ExpectedChecksum['algorithm'][] | undefined;
+  /** Bytes [0, offset) already in the temp file (a resumed download). */
+  offset?: number | undefined;
   /** Size and requested checksums of the temp file, read back, made durable when fsync is on. */
   settle(
     temp: string,
@@ -34,9 +39,18 @@ export interface DiskRangeWriterParts {
 export class DiskRangeWriter implements RangeWriter {
   private handle: FileHandle | undefined;
   private done = false;
+  private readonly hasher: PrefixHasher | undefined;
 
   constructor(private readonly parts: DiskRangeWriterParts) {
     this.handle = parts.handle;
+    if (parts.checksums?.length) {
+      this.hasher = new PrefixHasher(parts.handle, parts.checksums);
+      this.hasher.advance(parts.offset ?? 0);
+    }
+  }
+
+  contiguous(offset: number): void {
+    this.hasher?.advance(offset);
   }
 
   async write(data: Uint8Array, position: number): Promise<void> {
@@ -70,14 +84,23 @@ export class DiskRangeWriter implements RangeWriter {
       signal?: AbortSignal;
     } = {},
   ): Promise<WriteResult> {
-    await this.close();
     const algorithms = [
       ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
     ];
-    const result = await this.parts.settle(this.parts.temp, {
-      checksums: algorithms,
+    // Hashed while the ranges arrived: only the tail is read back here.
+    const hasher = this.hasher;
+    const early =
+      hasher && algorithms.every((algorithm) => hasher.algorithms.includes(algorithm))
+        ? await hasher.finish(this.parts.size).catch((error: unknown) => {
+            throw mapFsError(error, 'write', this.parts.resourceIdentifier);
+          })
+        : undefined;
+    await this.close();
+    const settled = await this.parts.settle(this.parts.temp, {
+      checksums: early ? [] : algorithms,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    const result = early ? { ...settled, checksums: early } : settled;
     assertIntegrity(this.parts.resourceIdentifier, result, {
       size: this.parts.size,
       checksum: options.checksum,
@@ -89,6 +112,7 @@ export class DiskRangeWriter implements RangeWriter {
   }
 
   async abort(keep = false): Promise<void> {
+    await this.hasher?.stop();
     await this.close();
     if (!keep && !this.done) {
       this.done = true;

@@ -115,6 +115,11 @@ export interface RangeWriterOptions {
   overwrite?: boolean;
   /** Continue an interrupted range write: bytes [0, offset) of the saved state's temp file are kept. */
   resume?: { state: ResumeState; offset: number };
+  /**
+   * Checksums `commit` will be asked for: a writer may compute them while
+   * ranges arrive (see `contiguous`) instead of reading the whole file back.
+   */
+  checksums?: ExpectedChecksum['algorithm'][];
   signal?: AbortSignal;
 }
 
@@ -128,6 +133,11 @@ export interface RangeWriter {
   write(data: Uint8Array, position: number): Promise<void>;
   /** Make bytes [0, offset) durable; returns the resume state that names them. */
   checkpoint(offset: number): Promise<ResumeState>;
+  /**
+   * Bytes [0, offset) are all written (called as the finished prefix grows):
+   * a writer may hash them now, overlapping the rest of the download.
+   */
+  contiguous?(offset: number): void;
   /**
    * Check the size, compute `checksums` (and compare `checksum`) by reading
    * the file back, make it durable, then publish it. Nothing is published

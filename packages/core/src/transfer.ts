@@ -288,9 +288,11 @@ export async function transferFile(
       ? await sourceFingerprint(source, sourceResourceIdentifier, sourceStat, options.signal)
       : undefined;
     const point = store && fingerprint ? await resumePoint(store, fingerprint, sourceStat) : { offset: 0 };
+    const algorithms: ExpectedChecksum['algorithm'][] = hashStream(checksum) ? ['md5'] : [];
     const writer: RangeWriter = await target.openRangeWriter!(targetResourceIdentifier, {
       size: sourceStat.size,
       overwrite,
+      checksums: [...new Set([...algorithms, ...(checksum ? [checksum.algorithm] : [])])],
       ...(point.state ? { resume: { state: point.state, offset: point.offset } } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -315,12 +317,15 @@ export async function transferFile(
         partSize: settings.partSize,
         signal: options.signal,
         onProgress: options.onProgress,
-        onContiguous: (offset) => saver?.progress(offset),
+        onContiguous: (offset) => {
+          saver?.progress(offset);
+          writer.contiguous?.(offset);
+        },
       });
       await saver?.flush();
       options.signal?.throwIfAborted();
       const result = await writer.commit({
-        checksums: hashStream(checksum) ? ['md5'] : [],
+        checksums: algorithms,
         ...(checksum ? { checksum } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
