@@ -148,6 +148,29 @@ describe('multi-stream download into a DiskAccessor', () => {
     expect(result.checksums).toEqual({ md5: md5(data) });
   });
 
+  it('still checks the native MD5 when the whole-file read that would have checked it is dropped for ranges', async () => {
+    // As Azure's openRead: the stream checks Content-MD5 itself, but a
+    // multi-stream download closes that stream and reads ranges instead.
+    const verifying = new (class extends CountingSource {
+      async openRead(resourceIdentifier: string) {
+        return {
+          stream: await super.createReadStream(resourceIdentifier),
+          stat: await this.stat(resourceIdentifier),
+          verified: true,
+        };
+      }
+    })();
+    await verifying.write('big.bin', data);
+    verifying.claimedMd5 = md5(Buffer.from('something else'));
+    await expect(
+      transferFile(verifying, 'big.bin', disk, 'big.bin', { multiStream: MULTI, retries: 0 }),
+    ).rejects.toBeInstanceOf(AccessorIntegrityError);
+    expect(await readdir(dir)).toEqual([]);
+    verifying.claimedMd5 = md5(data);
+    const result = await transferFile(verifying, 'big.bin', disk, 'big.bin', { multiStream: MULTI });
+    expect(result.checksums).toEqual({ md5: md5(data) });
+  });
+
   it('never overwrites an existing target and leaves no temp file', async () => {
     await writeFile(join(dir, 'big.bin'), 'keep me');
     await expect(

@@ -438,13 +438,14 @@ export async function transferFile(
       }
     }
     if (!result) {
-      // A stream that checks the native MD5 itself needs no second hash.
-      const nativeMd5 = opened?.verified ? undefined : sourceStat.checksums?.md5;
+      const multiStream = multiStreamSettings(sourceStat);
+      if (multiStream) opened?.stream.destroy();
+      // A stream that checks the native MD5 itself needs no second hash; ranges
+      // replace that stream in a multi-stream download, so they are hashed.
+      const nativeMd5 = opened?.verified && !multiStream ? undefined : sourceStat.checksums?.md5;
       const checksum: ExpectedChecksum | undefined = nativeMd5
         ? { algorithm: 'md5', value: nativeMd5 }
         : undefined;
-      const multiStream = multiStreamSettings(sourceStat);
-      if (multiStream) opened?.stream.destroy();
       result = multiStream
         ? await multiStreamCopy(sourceStat, checksum, multiStream)
         : await streamCopy(sourceStat, checksum, multiStream ? undefined : opened?.stream);
