@@ -1,75 +1,100 @@
 import type { FileHandle } from 'node:fs/promises';
-import { type Checksums, createPrefixHashes, type ExpectedChecksum, type PrefixHashes } from '@stowage/core';
+import { Worker } from 'node:worker_threads';
+import { type Checksums, type ExpectedChecksum, isHashSupported } from '@stowage/core';
 
-const READ_SIZE = 1024 * 1024;
+/**
+ * The hashing thread: reads [hashed, available) of the file descriptor it is
+ * given (threads share the process's descriptors) in 1 MiB reads and feeds the
+ * hashes. Synchronous reads are fine here: this thread does nothing else.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { readSync } = require('node:fs');
+const { createHash } = require('node:crypto');
+const hashes = workerData.algorithms.map((algorithm) => [algorithm, createHash(algorithm)]);
+const buffer = Buffer.allocUnsafe(1024 * 1024);
+let hashed = 0;
+parentPort.on('message', (message) => {
+  try {
+    while (hashed < message.available) {
+      const length = Math.min(buffer.length, message.available - hashed);
+      const read = readSync(workerData.fd, buffer, 0, length, hashed);
+      if (read === 0) throw new Error('The temp file ends at ' + hashed + ' bytes, before the written prefix.');
+      const chunk = buffer.subarray(0, read);
+      for (const [, hash] of hashes) hash.update(chunk);
+      hashed += read;
+    }
+    if (message.finish) {
+      const digests = {};
+      for (const [algorithm, hash] of hashes) digests[algorithm] = hash.digest('hex');
+      parentPort.postMessage({ digests, hashed });
+    }
+  } catch (error) {
+    parentPort.postMessage({ error: error.message, code: error.code });
+  }
+});
+`;
 
 /**
  * Hashes a range writer's temp file from byte 0 as the finished prefix grows,
- * while later ranges are still downloading, so `commit` only has the last
- * ranges left to read back (Azure's Content-MD5 check read the whole GiB
- * after the download: 1.7 s per GiB here). The bytes read are fresh in the
- * page cache. One read of READ_SIZE at a time: memory stays one buffer.
+ * while later ranges are still downloading, so `commit` only waits for the
+ * last ranges (Azure's Content-MD5 check read the whole GiB back after the
+ * download: 1.7 s per GiB here). The hashing runs on its own thread: the main
+ * thread is busy parsing the download's HTTP. Memory: one 1 MiB buffer.
  */
 export class PrefixHasher {
-  private readonly hashes: PrefixHashes;
-  private readonly buffer = Buffer.allocUnsafe(READ_SIZE);
-  private hashed = 0;
+  readonly algorithms: ExpectedChecksum['algorithm'][];
+  private readonly worker: Worker;
+  private settled: Promise<{ digests?: Checksums; hashed?: number; error?: string; code?: string }>;
   private available = 0;
-  private running: Promise<void> | undefined;
-  private failure: unknown;
   private stopped = false;
 
-  constructor(
-    private readonly handle: FileHandle,
-    readonly algorithms: ExpectedChecksum['algorithm'][],
-  ) {
-    this.hashes = createPrefixHashes(algorithms);
+  constructor(handle: FileHandle, algorithms: ExpectedChecksum['algorithm'][]) {
+    this.algorithms = algorithms.filter(isHashSupported);
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { fd: handle.fd, algorithms: this.algorithms },
+    });
+    // Never what keeps a process alive: commit and abort end it anyway.
+    this.worker.unref();
+    // Until finish() asks for digests, the only message the worker sends is a failure.
+    this.settled = this.nextMessage();
   }
 
   /** Bytes [0, offset) are written: hash them in the background. */
   advance(offset: number): void {
-    if (offset <= this.available) return;
+    if (offset <= this.available || this.stopped) return;
     this.available = offset;
-    if (!this.running && !this.stopped) this.running = this.run();
+    this.worker.postMessage({ available: offset });
   }
 
   /** The digests of bytes [0, size), after hashing whatever is left. */
   async finish(size: number): Promise<Checksums> {
-    this.advance(size);
-    while (this.running) await this.running;
-    if (this.failure !== undefined) throw this.failure;
-    if (this.hashed !== size)
-      throw new Error(`Hashed ${this.hashed} of ${size} bytes: the hasher was stopped.`);
-    const checksums: Checksums = {};
-    for (const [algorithm, hash] of Object.entries(this.hashes)) {
-      checksums[algorithm as keyof Checksums] = hash.digest('hex');
+    if (this.stopped) throw new Error('The hasher was stopped before the whole file was hashed.');
+    this.available = Math.max(this.available, size);
+    this.worker.postMessage({ available: size, finish: true });
+    try {
+      const result = await this.settled;
+      if (result.error !== undefined)
+        throw Object.assign(new Error(result.error), result.code ? { code: result.code } : {});
+      if (result.hashed !== size) throw new Error(`Hashed ${result.hashed} of ${size} bytes.`);
+      return result.digests ?? {};
+    } finally {
+      await this.stop();
     }
-    return checksums;
   }
 
-  /** Stop reading (abort): the handle is about to close. */
+  /** Stop hashing (abort or done): ends the thread before the handle closes. */
   async stop(): Promise<void> {
     this.stopped = true;
-    while (this.running) await this.running.catch(() => {});
+    await this.worker.terminate();
   }
 
-  private async run(): Promise<void> {
-    try {
-      while (!this.stopped && this.hashed < this.available) {
-        const length = Math.min(READ_SIZE, this.available - this.hashed);
-        const { bytesRead } = await this.handle.read(this.buffer, 0, length, this.hashed);
-        if (bytesRead === 0)
-          throw new Error(`The temp file ends at ${this.hashed} bytes, before the written prefix.`);
-        const chunk = this.buffer.subarray(0, bytesRead);
-        for (const hash of Object.values(this.hashes)) hash.update(chunk);
-        this.hashed += bytesRead;
-      }
-    } catch (error) {
-      this.failure ??= error;
-      this.stopped = true;
-    } finally {
-      // Cleared in the same tick the loop ends, so a later advance starts a new run.
-      this.running = undefined;
-    }
+  private nextMessage(): Promise<{ digests?: Checksums; hashed?: number; error?: string; code?: string }> {
+    return new Promise((resolve) => {
+      this.worker.once('message', resolve);
+      this.worker.once('error', (error) => resolve({ error: error.message }));
+      this.worker.once('exit', () => resolve({ error: 'The hashing thread ended.' }));
+    });
   }
 }
