@@ -66,6 +66,19 @@ export class DiskRangeWriter implements RangeWriter {
     }
   }
 
+  async writeChunks(chunks: Uint8Array[], position: number): Promise<void> {
+    const handle = this.open();
+    const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    try {
+      const { bytesWritten } = await handle.writev(chunks, position);
+      // A short writev (rare for files): the rest goes through write.
+      if (bytesWritten < length)
+        await this.write(Buffer.concat(chunks, length).subarray(bytesWritten), position + bytesWritten);
+    } catch (error) {
+      throw mapFsError(error, 'write', this.parts.resourceIdentifier);
+    }
+  }
+
   /** A checkpoint counts only bytes flushed to the device, so a power loss cannot make it count a torn range. */
   async checkpoint(offset: number): Promise<ResumeState> {
     if (this.parts.fsync)

@@ -68,6 +68,15 @@ function countingWrites(accessor: Accessor): { accessor: Accessor; sent: () => n
               sent += data.length;
               return writer.write(data, position);
             },
+            ...(writer.writeChunks
+              ? {
+                  writeChunks: (chunks: Uint8Array[], position: number) => {
+                    for (const chunk of chunks) sent += chunk.length;
+                    return writer.writeChunks!(chunks, position);
+                  },
+                }
+              : {}),
+            ...(writer.contiguous ? { contiguous: (offset: number) => writer.contiguous!(offset) } : {}),
             checkpoint: (offset: number) => writer.checkpoint(offset),
             commit: (commitOptions?: Parameters<RangeWriter['commit']>[0]) => writer.commit(commitOptions),
             abort: (keep?: boolean) => writer.abort(keep),

@@ -131,6 +131,8 @@ export interface RangeWriterOptions {
 export interface RangeWriter {
   /** Write `data` at byte `position`. Calls for disjoint ranges may run at once. */
   write(data: Uint8Array, position: number): Promise<void>;
+  /** Optional: write `chunks` back to back from `position` (one writev, no copy into one buffer). */
+  writeChunks?(chunks: Uint8Array[], position: number): Promise<void>;
   /** Make bytes [0, offset) durable; returns the resume state that names them. */
   checkpoint(offset: number): Promise<ResumeState>;
   /**

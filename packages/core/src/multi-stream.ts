@@ -1,8 +1,6 @@
-import { pipeline } from 'node:stream';
 import type { Accessor, RangeWriter } from './accessor.js';
 import { positiveIntegerFromEnv } from './env.js';
 import { AccessorIntegrityError } from './errors.js';
-import { CoalescingStream } from './streams.js';
 
 /** How the engine downloads a large file in parallel ranges (rclone's multi-thread copy). */
 export interface MultiStreamOptions {
@@ -28,6 +26,8 @@ export function defaultMultiStreamOptions(): Required<MultiStreamOptions> {
 
 /** Chunks gathered before one positioned write (a socket yields 16-64 KiB pieces). */
 const WRITE_SIZE = MiB;
+/** At most this many chunks per gathered write (the OS limit for one writev is 1,024). */
+const MAX_CHUNKS = 256;
 
 export interface CopyRangesOptions {
   source: Accessor;
@@ -73,19 +73,37 @@ export async function copyRanges(options: CopyRangesOptions): Promise<void> {
       end: end - 1,
       signal: controller.signal,
     });
-    // Socket-sized chunks gathered into WRITE_SIZE positioned writes.
-    const gathered = pipeline(stream, new CoalescingStream(WRITE_SIZE), () => {});
+    // Socket-sized chunks gathered into WRITE_SIZE positioned writes, handed
+    // over as a list (one writev, no copy) where the writer takes one.
     let position = start;
+    const writeGathered = async (chunks: Buffer[], length: number) => {
+      if (position + length > end) throw rangeError(start, end, 'more');
+      if (options.writer.writeChunks) await options.writer.writeChunks(chunks, position);
+      else
+        await options.writer.write(
+          chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length),
+          position,
+        );
+      position += length;
+      transferred += length;
+      options.onProgress?.(transferred);
+    };
+    let chunks: Buffer[] = [];
+    let length = 0;
     try {
-      for await (const chunk of gathered as AsyncIterable<Buffer>) {
-        if (position + chunk.length > end) throw rangeError(start, end, 'more');
-        await options.writer.write(chunk, position);
-        position += chunk.length;
-        transferred += chunk.length;
-        options.onProgress?.(transferred);
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        length += chunk.length;
+        if (length >= WRITE_SIZE || chunks.length >= MAX_CHUNKS) {
+          const gathered = chunks;
+          const gatheredLength = length;
+          chunks = [];
+          length = 0;
+          await writeGathered(gathered, gatheredLength);
+        }
       }
+      if (length > 0) await writeGathered(chunks, length);
     } finally {
-      gathered.destroy();
       stream.destroy();
     }
     if (position !== end) throw rangeError(start, end, 'fewer');
