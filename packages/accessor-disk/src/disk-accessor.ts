@@ -142,15 +142,10 @@ export class DiskAccessor extends BaseAccessor {
    */
   private async safePath(resourceIdentifier: string): Promise<string> {
     const path = this.getFilesystemPath(resourceIdentifier);
-    this.realPrefix ??= await realpath(this.prefix).catch(() => this.prefix);
     let existing = path;
     for (;;) {
       try {
-        const real = await realpath(existing);
-        const rel = relative(this.realPrefix, real);
-        if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-          throw new AccessorResourceIdentifierError(resourceIdentifier, 'resolves outside the accessor root');
-        }
+        await this.assertInsideRoot(await realpath(existing), resourceIdentifier);
         return path;
       } catch (error) {
         if (error instanceof AccessorResourceIdentifierError) throw error;
@@ -159,6 +154,15 @@ export class DiskAccessor extends BaseAccessor {
         if (existing === this.prefix || existing === dirname(existing)) return path;
         existing = dirname(existing);
       }
+    }
+  }
+
+  /** Refuse a resolved (real) path outside the real root: segments compared, not string prefixes. */
+  private async assertInsideRoot(real: string, resourceIdentifier: string): Promise<void> {
+    this.realPrefix ??= await realpath(this.prefix).catch(() => this.prefix);
+    const rel = relative(this.realPrefix, real);
+    if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+      throw new AccessorResourceIdentifierError(resourceIdentifier, 'resolves outside the accessor root');
     }
   }
 
@@ -331,8 +335,7 @@ export class DiskAccessor extends BaseAccessor {
     overwrite: boolean,
     size?: number,
   ): Promise<string> {
-    const segments = this.segments(resourceIdentifier);
-    if (segments.length === 0)
+    if (this.segments(resourceIdentifier).length === 0)
       throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
     const target = this.getFilesystemPath(resourceIdentifier);
     await this.confinedFolder(dirname(target), resourceIdentifier);
@@ -347,7 +350,6 @@ export class DiskAccessor extends BaseAccessor {
 
   /** Checks that an existing folder resolves inside the root (one realpath), for writes into it. */
   private async confinedFolder(folder: string, resourceIdentifier: string): Promise<void> {
-    this.realPrefix ??= await realpath(this.prefix).catch(() => this.prefix);
     let real: string;
     try {
       real = await realpath(folder);
@@ -357,10 +359,7 @@ export class DiskAccessor extends BaseAccessor {
       if (code === 'ENOENT') await this.safePath(this.identifierOf(folder));
       throw mapFsError(error, 'write', resourceIdentifier, code === 'ENOENT');
     }
-    const rel = relative(this.realPrefix, real);
-    if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-      throw new AccessorResourceIdentifierError(resourceIdentifier, 'resolves outside the accessor root');
-    }
+    await this.assertInsideRoot(real, resourceIdentifier);
   }
 
   /** The identifier of a path under the prefix (lexically under it: built by getFilesystemPath). */

@@ -45,7 +45,8 @@ parentPort.on('message', (message) => {
 export class PrefixHasher {
   readonly algorithms: ExpectedChecksum['algorithm'][];
   private readonly worker: Worker;
-  private settled: Promise<{ digests?: Checksums; hashed?: number; error?: string; code?: string }>;
+  /** The worker's one answer: the digests (after finish) or a failure, whichever comes first. */
+  private readonly settled: Promise<{ digests?: Checksums; hashed?: number; error?: string; code?: string }>;
   private available = 0;
   private stopped = false;
 
@@ -57,8 +58,11 @@ export class PrefixHasher {
     });
     // Never what keeps a process alive: commit and abort end it anyway.
     this.worker.unref();
-    // Until finish() asks for digests, the only message the worker sends is a failure.
-    this.settled = this.nextMessage();
+    this.settled = new Promise((resolve) => {
+      this.worker.once('message', resolve);
+      this.worker.once('error', (error) => resolve({ error: error.message }));
+      this.worker.once('exit', () => resolve({ error: 'The hashing thread ended.' }));
+    });
   }
 
   /** Bytes [0, offset) are written: hash them in the background. */
@@ -71,7 +75,6 @@ export class PrefixHasher {
   /** The digests of bytes [0, size), after hashing whatever is left. */
   async finish(size: number): Promise<Checksums> {
     if (this.stopped) throw new Error('The hasher was stopped before the whole file was hashed.');
-    this.available = Math.max(this.available, size);
     this.worker.postMessage({ available: size, finish: true });
     try {
       const result = await this.settled;
@@ -88,13 +91,5 @@ export class PrefixHasher {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.worker.terminate();
-  }
-
-  private nextMessage(): Promise<{ digests?: Checksums; hashed?: number; error?: string; code?: string }> {
-    return new Promise((resolve) => {
-      this.worker.once('message', resolve);
-      this.worker.once('error', (error) => resolve({ error: error.message }));
-      this.worker.once('exit', () => resolve({ error: 'The hashing thread ended.' }));
-    });
   }
 }

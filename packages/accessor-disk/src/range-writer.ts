@@ -103,11 +103,15 @@ export class DiskRangeWriter implements RangeWriter {
     // Hashed while the ranges arrived: only the tail is read back here.
     const hasher = this.hasher;
     const early =
-      hasher && algorithms.every((algorithm) => hasher.algorithms.includes(algorithm))
+      hasher &&
+      algorithms.length > 0 &&
+      algorithms.every((algorithm) => hasher.algorithms.includes(algorithm))
         ? await hasher.finish(this.parts.size).catch((error: unknown) => {
             throw mapFsError(error, 'write', this.parts.resourceIdentifier);
           })
         : undefined;
+    // An unused hasher stops before the descriptor it reads is closed.
+    if (!early) await hasher?.stop();
     await this.close();
     const settled = await this.parts.settle(this.parts.temp, {
       checksums: early ? [] : algorithms,

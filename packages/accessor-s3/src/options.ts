@@ -53,6 +53,9 @@ export interface S3AccessorOptions {
   signPayload?: boolean;
 }
 
+/** A yes/no variable: 1, true or yes (any case) mean yes. */
+const isYes = (value: string) => /^(1|true|yes)$/i.test(value);
+
 /**
  * Options from `STOWAGE_S3_*` variables (or the `STOWAGE_TEST_S3_*` ones the
  * test backends export): BUCKET (required), PREFIX, ENDPOINT, REGION,
@@ -84,7 +87,7 @@ export function s3AccessorOptionsFromEnv(env: Env = process.env): S3AccessorOpti
     };
   }
   const forcePathStyle = read('FORCE_PATH_STYLE');
-  if (forcePathStyle !== undefined) clientConfig.forcePathStyle = /^(1|true|yes)$/i.test(forcePathStyle);
+  if (forcePathStyle !== undefined) clientConfig.forcePathStyle = isYes(forcePathStyle);
   const options: S3AccessorOptions = { bucket, clientConfig };
   const prefix = read('PREFIX');
   if (prefix !== undefined) options.prefix = prefix;
@@ -93,6 +96,6 @@ export function s3AccessorOptionsFromEnv(env: Env = process.env): S3AccessorOpti
   const queueSize = positiveIntegerFromEnv('STOWAGE_S3_QUEUE_SIZE', read('QUEUE_SIZE'));
   if (queueSize !== undefined) options.queueSize = queueSize;
   const signPayload = read('SIGN_PAYLOAD');
-  if (signPayload !== undefined) options.signPayload = /^(1|true|yes)$/i.test(signPayload);
+  if (signPayload !== undefined) options.signPayload = isYes(signPayload);
   return options;
 }

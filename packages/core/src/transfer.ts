@@ -448,7 +448,7 @@ export async function transferFile(
         : undefined;
       result = multiStream
         ? await multiStreamCopy(sourceStat, checksum, multiStream)
-        : await streamCopy(sourceStat, checksum, multiStream ? undefined : opened?.stream);
+        : await streamCopy(sourceStat, checksum, opened?.stream);
     }
     if (result.size !== sourceStat.size) {
       throw new AccessorIntegrityError({
