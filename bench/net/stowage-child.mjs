@@ -50,9 +50,13 @@ if (job.op === 'upload') {
   const local = session.createLocation({
     name: job.localName,
     // BENCH_DISK_FSYNC=0 (diagnostics only): measure what the per-file fsync costs.
+    // BENCH_SMALL_FILE_THREADS (diagnostics): 0 streams small files on the main thread.
     accessor: new DiskAccessor({
       prefix: job.localDir,
       ...(process.env.BENCH_DISK_FSYNC === '0' ? { fsync: false } : {}),
+      ...(process.env.BENCH_SMALL_FILE_THREADS
+        ? { smallFileThreads: Number(process.env.BENCH_SMALL_FILE_THREADS) }
+        : {}),
     }),
     structure: rebase(job.remoteDir, ''),
     priority: 20,

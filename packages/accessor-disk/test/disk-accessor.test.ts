@@ -92,15 +92,16 @@ describe('DiskAccessor writes', () => {
 // Writes below 4 MiB with a known size skip the early lstat of the target and
 // resolve only its folder: the same errors must come out of the publish step.
 describe.each([
-  ['small, size known', 4],
-  ['size unknown', undefined],
-])('DiskAccessor write targets (%s)', (_label, size) => {
+  ['small, size known, on the small-file threads', 4, {}],
+  ['small, size known, streamed', 4, { smallFileThreads: 0 }],
+  ['size unknown', undefined, {}],
+])('DiskAccessor write targets (%s)', (_label, size, accessorOptions) => {
   const options = (overwrite: boolean) => ({ overwrite, ...(size !== undefined ? { size } : {}) });
 
   it('refuses an existing file without overwrite, keeping it and leaving no temp file', async () => {
     const base = await root();
     await writeFile(join(base, 'a.bin'), 'keep');
-    const accessor = new DiskAccessor({ prefix: base });
+    const accessor = new DiskAccessor({ prefix: base, ...accessorOptions });
     await expect(accessor.write('a.bin', 'new!', options(false))).rejects.toBeInstanceOf(
       AccessorResourceExistsError,
     );
@@ -111,7 +112,7 @@ describe.each([
   it('refuses a folder at the target, with or without overwrite', async () => {
     const base = await root();
     await mkdir(join(base, 'dir'));
-    const accessor = new DiskAccessor({ prefix: base });
+    const accessor = new DiskAccessor({ prefix: base, ...accessorOptions });
     for (const overwrite of [false, true])
       await expect(accessor.write('dir', 'data', options(overwrite))).rejects.toBeInstanceOf(
         AccessorResourceInvalidError,
@@ -122,7 +123,7 @@ describe.each([
   it('reports a missing folder, and a file where the folder should be', async () => {
     const base = await root();
     await writeFile(join(base, 'file'), 'x');
-    const accessor = new DiskAccessor({ prefix: base });
+    const accessor = new DiskAccessor({ prefix: base, ...accessorOptions });
     await expect(accessor.write('missing/a.bin', 'data', options(false))).rejects.toBeInstanceOf(
       AccessorParentResourceNotFoundError,
     );
@@ -137,11 +138,11 @@ describe.each([
     const outside = await root();
     await mkdir(join(base, 'in'));
     await symlink(outside, join(base, 'in', 'escape'));
-    const accessor = new DiskAccessor({ prefix: join(base, 'in') });
-    await expect(accessor.write('escape/missing/a.bin', 'x', options(false))).rejects.toBeInstanceOf(
+    const accessor = new DiskAccessor({ prefix: join(base, 'in'), ...accessorOptions });
+    await expect(accessor.write('escape/missing/a.bin', 'data', options(false))).rejects.toBeInstanceOf(
       AccessorResourceIdentifierError,
     );
-    await expect(accessor.write('escape/a.bin', 'x', options(true))).rejects.toBeInstanceOf(
+    await expect(accessor.write('escape/a.bin', 'data', options(true))).rejects.toBeInstanceOf(
       AccessorResourceIdentifierError,
     );
     expect(await readdir(outside)).toEqual([]);
@@ -152,7 +153,7 @@ describe.each([
     const outside = await root();
     await writeFile(join(outside, 'secret.txt'), 'secret');
     await symlink(join(outside, 'secret.txt'), join(base, 'link.txt'));
-    const accessor = new DiskAccessor({ prefix: base });
+    const accessor = new DiskAccessor({ prefix: base, ...accessorOptions });
     await expect(accessor.write('link.txt', 'mine', options(false))).rejects.toBeInstanceOf(
       AccessorResourceExistsError,
     );
