@@ -27,7 +27,7 @@ export interface ConformanceCase {
   /** Registered only when this returns true (never a skip). */
   requires?: (
     capabilities: AccessorCapabilities,
-    options: { filesystemRoot?: string | undefined },
+    options: { filesystemRoot?: string | undefined; openRead?: boolean | undefined },
   ) => boolean;
   run(context: CaseContext): Promise<void>;
 }

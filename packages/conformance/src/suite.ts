@@ -21,7 +21,7 @@ export const ALL_CASES: ConformanceCase[] = [...ioCases, ...readStatCases, ...co
 /** The cases these capabilities enable, by name (a case a capability excludes is not registered at all). */
 export function listConformanceCases(
   capabilities: AccessorCapabilities,
-  options: { filesystemRoot?: string | undefined } = {},
+  options: { filesystemRoot?: string | undefined; openRead?: boolean | undefined } = {},
 ): string[] {
   return ALL_CASES.filter((testCase) => testCase.requires?.(capabilities, options) ?? true).map(
     (testCase) => testCase.name,
@@ -39,6 +39,11 @@ export function describeAccessorConformance(name: string, options: ConformanceOp
   describe(`accessor conformance: ${name}`, async () => {
     const accessor = await options.create();
     const capabilities: AccessorCapabilities = { ...accessor.capabilities, ...options.capabilities };
+    // What a case may require besides capabilities: the optional openRead is there or not.
+    const requireOptions = {
+      filesystemRoot: options.filesystemRoot,
+      openRead: typeof accessor.openRead === 'function',
+    };
     const suiteRoot = randomName('conformance-');
     const timeout = 60_000 * (options.timeoutMultiplier ?? 1);
 
@@ -55,7 +60,7 @@ export function describeAccessorConformance(name: string, options: ConformanceOp
     }, timeout);
 
     for (const testCase of ALL_CASES) {
-      if (!(testCase.requires?.(capabilities, options) ?? true)) continue;
+      if (!(testCase.requires?.(capabilities, requireOptions) ?? true)) continue;
       it(
         testCase.name,
         async () => {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ReadStreamOptions, ResourceStat, WriteResult } from './accessor.js';
+import type { OpenedRead, ReadStreamOptions, ResourceStat, WriteResult } from './accessor.js';
 import { BaseAccessor, sequencePattern } from './accessor.js';
 import { defineCapabilities } from './capabilities.js';
 import {
@@ -13,6 +13,7 @@ import {
   AccessorResourceNotFoundError,
   AccessorUnsupportedOperationError,
 } from './errors.js';
+import { openLocalRead } from './local-read.js';
 
 /**
  * Read-only access to plain filesystem paths: the accessor of the origin
@@ -65,6 +66,16 @@ export class OriginAccessor extends BaseAccessor {
       ...(options.signal ? { signal: options.signal } : {}),
       highWaterMark: 1024 * 1024,
     });
+  }
+
+  /** The file with its fstat (no separate stat); small files in one read (see openLocalRead). */
+  async openRead(resourceIdentifier: string, options: { signal?: AbortSignal } = {}): Promise<OpenedRead> {
+    return openLocalRead(
+      this.path(resourceIdentifier),
+      resourceIdentifier,
+      (error) => mapError(error, 'read', resourceIdentifier),
+      options,
+    );
   }
 
   override async getContainer(resourceIdentifier: string): Promise<string> {

@@ -4,6 +4,7 @@ import {
   AccessorResourceInvalidError,
   AccessorResourceNotFoundError,
   AccessorUnsupportedOperationError,
+  readAll,
 } from '@stowage/core';
 import { expect } from 'vitest';
 import { type ConformanceCase, rejectsWith, testBytes } from '../context.js';
@@ -118,6 +119,37 @@ export const readStatCases: ConformanceCase[] = [
       expect(await accessor.isContainer(path('nope'))).toBe(false);
       if (accessor.capabilities.sequence)
         expect(await accessor.isSequence(path('nope.%04d.exr'))).toBe(false);
+    },
+  },
+  {
+    name: 'openRead: the bytes and the stat of a small file and of a multi-chunk one',
+    requires: (c, options) => c.read && c.write && Boolean(options.openRead),
+    async run({ path, write, accessor }) {
+      for (const [name, data] of [
+        ['small.bin', testBytes(5_000, 'open-small')],
+        ['large.bin', testBytes(3 * 1024 * 1024 + 17, 'open-large')],
+        ['empty.bin', Buffer.alloc(0)],
+      ] as const) {
+        await write(path(name), data);
+        const opened = await accessor.openRead!(path(name));
+        expect(opened.stat).toMatchObject({ size: data.length, isContainer: false });
+        expect((await readAll(opened.stream)).equals(data)).toBe(true);
+      }
+    },
+  },
+  {
+    name: 'openRead of a missing file: AccessorResourceNotFoundError',
+    requires: (c, options) => c.read && Boolean(options.openRead),
+    async run({ path, accessor }) {
+      await rejectsWith(accessor.openRead!(path('missing.bin')), AccessorResourceNotFoundError);
+    },
+  },
+  {
+    name: 'openRead of a container: AccessorResourceInvalidError',
+    requires: (c, options) => c.read && c.containers !== 'implicit' && Boolean(options.openRead),
+    async run({ path, accessor }) {
+      await accessor.makeContainer(path('dir'));
+      await rejectsWith(accessor.openRead!(path('dir')), AccessorResourceInvalidError);
     },
   },
   {

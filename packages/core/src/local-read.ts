@@ -1,0 +1,58 @@
+import { constants, createReadStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { OpenedRead } from './accessor.js';
+import { AccessorResourceInvalidError, OperationAbortedError, StowageError } from './errors.js';
+
+/** Local files up to this size are read whole when opened: one read, no stream of reads. */
+export const WHOLE_READ_BYTES = 1024 * 1024;
+
+/**
+ * `openRead` of a local file: open, fstat of that same descriptor (the size
+ * belongs to the file being read, and the engine needs no separate stat),
+ * then the whole file in one read when small (a frame, a thumbnail), else a
+ * 1 MiB-chunk stream that owns the descriptor. A small file is read one byte
+ * past its size, so one that grew since the fstat still fails the transfer's
+ * size check, as a stream reading to the end would.
+ */
+export async function openLocalRead(
+  path: string,
+  resourceIdentifier: string,
+  mapError: (error: unknown) => Error,
+  options: { signal?: AbortSignal } = {},
+): Promise<OpenedRead> {
+  const { signal } = options;
+  if (signal?.aborted) throw new OperationAbortedError(undefined, { cause: signal.reason });
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY);
+  } catch (error) {
+    throw mapError(error);
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new AccessorResourceInvalidError({ operation: 'read', resourceIdentifier });
+    const stat = { size: info.size, isContainer: false, modified: info.mtime };
+    if (info.size > WHOLE_READ_BYTES)
+      return {
+        stat,
+        stream: createReadStream('', {
+          fd: handle,
+          highWaterMark: 1024 * 1024,
+          ...(signal ? { signal } : {}),
+        }),
+      };
+    const data = Buffer.allocUnsafe(info.size + 1);
+    let filled = 0;
+    while (filled < data.length) {
+      const { bytesRead } = await handle.read(data, filled, data.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    await handle.close();
+    return { stat, stream: Readable.from([data.subarray(0, filled)], { objectMode: false }) };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error instanceof StowageError ? error : mapError(error);
+  }
+}

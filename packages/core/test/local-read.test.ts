@@ -1,0 +1,57 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  AccessorResourceInvalidError,
+  AccessorResourceNotFoundError,
+  MemoryAccessor,
+  OperationAbortedError,
+  OriginAccessor,
+  readAll,
+  transferFile,
+  WHOLE_READ_BYTES,
+} from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+describe('openRead of local files (OriginAccessor)', () => {
+  const origin = new OriginAccessor();
+
+  it('returns the fstat with the bytes, small files read whole and large ones streamed', async () => {
+    const dir = await tempDir();
+    for (const size of [0, 1, 4096, WHOLE_READ_BYTES, WHOLE_READ_BYTES + 1, 3 * WHOLE_READ_BYTES + 5]) {
+      const data = Buffer.alloc(size);
+      for (let index = 0; index < size; index++) data[index] = (index * 7) % 256;
+      const path = join(dir, `f${size}.bin`);
+      await writeFile(path, data);
+      const opened = await origin.openRead(path);
+      expect(opened.stat).toMatchObject({ size, isContainer: false });
+      expect(opened.stat.modified).toBeInstanceOf(Date);
+      expect((await readAll(opened.stream)).equals(data)).toBe(true);
+    }
+  });
+
+  it('refuses a folder and a missing file with typed errors, and an aborted signal', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'sub'));
+    await expect(origin.openRead(join(dir, 'sub'))).rejects.toBeInstanceOf(AccessorResourceInvalidError);
+    await expect(origin.openRead(join(dir, 'missing.bin'))).rejects.toBeInstanceOf(
+      AccessorResourceNotFoundError,
+    );
+    await writeFile(join(dir, 'a.bin'), 'a');
+    await expect(origin.openRead(join(dir, 'a.bin'), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      OperationAbortedError,
+    );
+  });
+
+  it('the transfer engine copies through it', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'frame.exr');
+    await writeFile(path, Buffer.alloc(5000, 3));
+    const target = new MemoryAccessor();
+    const result = await transferFile(origin, path, target, 'frame.exr', { overwrite: false });
+    expect(result.size).toBe(5000);
+    expect((await readAll(await target.createReadStream('frame.exr'))).equals(Buffer.alloc(5000, 3))).toBe(
+      true,
+    );
+  });
+});
