@@ -30,9 +30,11 @@ import {
   CheckpointSaver,
   CoalescingStream,
   type CopyOptions,
+  defaultSmallFileThreads,
   defineCapabilities,
   isHashSupported,
   type ListEntry,
+  type LocalFileThreads,
   MeasuringStream,
   type OpenedRead,
   OperationAbortedError,
@@ -43,6 +45,7 @@ import {
   type ReadStreamOptions,
   type ResourceStat,
   type ResumeState,
+  sharedLocalFileThreads,
   toReadable,
   type WriteOptions,
   type WriteResult,
@@ -50,7 +53,6 @@ import {
 } from '@stowage/core';
 import { mapFsError } from './map-error.js';
 import { DiskRangeWriter } from './range-writer.js';
-import { type SmallFileWriter, sharedSmallFileWriter } from './small-file-writer.js';
 
 export interface DiskAccessorOptions {
   /** Root folder; every resource identifier resolves inside it. */
@@ -59,8 +61,9 @@ export interface DiskAccessorOptions {
   fsync?: boolean;
   /**
    * Threads that publish small writes (at most SMALL_FILE_BYTES, size known)
-   * in one synchronous job each, instead of seven thread-pool round trips on
-   * the main thread (default 2, shared by the process; 0: off).
+   * and read small files in one synchronous job each, instead of seven (four)
+   * thread-pool round trips on the main thread (default 2, shared by the
+   * process, or STOWAGE_SMALL_FILE_THREADS; 0: off).
    */
   smallFileThreads?: number;
 }
@@ -180,7 +183,7 @@ export class DiskAccessor extends BaseAccessor {
   });
   readonly prefix: string;
   private readonly fsync: boolean;
-  private readonly smallFiles: SmallFileWriter | undefined;
+  private readonly smallFiles: LocalFileThreads | undefined;
   private realPrefix: string | undefined;
 
   constructor(options: DiskAccessorOptions) {
@@ -188,10 +191,10 @@ export class DiskAccessor extends BaseAccessor {
     if (!options?.prefix) throw new AccessorResourceIdentifierError('', 'DiskAccessor needs a prefix');
     this.prefix = resolve(options.prefix);
     this.fsync = options.fsync ?? true;
-    const threads = options.smallFileThreads ?? 2;
+    const threads = options.smallFileThreads ?? defaultSmallFileThreads();
     if (!Number.isInteger(threads) || threads < 0)
       throw new RangeError(`smallFileThreads must be a whole number >= 0, not ${threads}.`);
-    this.smallFiles = threads > 0 ? sharedSmallFileWriter(threads) : undefined;
+    this.smallFiles = threads > 0 ? sharedLocalFileThreads(threads) : undefined;
   }
 
   /** Absolute path of an identifier, checked lexically (segments, not string prefixes). */
@@ -285,7 +288,7 @@ export class DiskAccessor extends BaseAccessor {
       await this.safePath(resourceIdentifier),
       resourceIdentifier,
       (error) => mapFsError(error, 'read', resourceIdentifier),
-      options,
+      { ...options, threads: this.smallFiles },
     );
   }
 
@@ -337,7 +340,7 @@ export class DiskAccessor extends BaseAccessor {
    * which reports the cause as its typed error (or succeeds if it has gone).
    */
   private async writeSmall(
-    writer: SmallFileWriter,
+    threads: LocalFileThreads,
     resourceIdentifier: string,
     source: WriteSource,
     options: WriteOptions & { size: number },
@@ -351,7 +354,7 @@ export class DiskAccessor extends BaseAccessor {
     const algorithms = [
       ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
     ].filter(isHashSupported);
-    const outcome = await writer.write({
+    const outcome = await threads.publish({
       realPrefix: this.realPrefix,
       folder: dirname(target),
       name: basename(target),

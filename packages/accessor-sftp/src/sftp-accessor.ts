@@ -48,6 +48,9 @@ import {
   toAccessorError,
 } from './sftp-errors.js';
 
+/** Writes of this size or more check for an existing target before any byte moves. */
+const EARLY_EXISTS_CHECK_BYTES = 4 * 1024 * 1024;
+
 /** Default bytes in flight per transfer (requests x request size). */
 const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** Files and directories removed in parallel by a recursive removeContainer. */
@@ -252,7 +255,11 @@ export class SftpAccessor extends BaseAccessor {
         // confining its parent confines it: one realpath, not two.
         const parent = await this.resolve(sftp, root, segments.slice(0, -1), true, op);
         const target = posix.join(parent, segments[segments.length - 1]!);
-        await this.checkWritable(sftp, target, overwrite, op);
+        // Small files skip the early lstat (a round trip per frame): publish
+        // refuses an existing target (hardlink) or a folder atomically anyway,
+        // and re-sending a few MiB costs less.
+        if (resumed || options.size === undefined || options.size >= EARLY_EXISTS_CHECK_BYTES)
+          await this.checkWritable(sftp, target, overwrite, op);
         const tempName = resumed?.temp ?? `.stowage-${randomBytes(8).toString('hex')}.tmp`;
         const temp = posix.join(parent, tempName);
         const handle = resumed

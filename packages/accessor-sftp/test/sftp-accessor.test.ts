@@ -132,6 +132,23 @@ describe('SftpAccessor on OpenSSH', () => {
       expect(localNames(join(localPath, 'replace'))).toEqual(['f', 'new']);
     });
 
+    it('small writes of a known size (no early lstat) refuse an existing file or a folder at publish', async () => {
+      await accessor.makeContainer('small/dir');
+      await accessor.write('small/f', 'first', { size: 5 });
+      for (const overwrite of [false, true])
+        await expect(accessor.write('small/dir', 'data', { size: 4, overwrite })).rejects.toBeInstanceOf(
+          AccessorResourceInvalidError,
+        );
+      await expect(accessor.write('small/f', 'third', { size: 5, overwrite: false })).rejects.toBeInstanceOf(
+        AccessorResourceExistsError,
+      );
+      expect(readFileSync(join(localPath, 'small/f'), 'utf8')).toBe('first');
+      await accessor.write('small/f', 'second', { size: 6 });
+      expect(readFileSync(join(localPath, 'small/f'), 'utf8')).toBe('second');
+      expect(localNames(join(localPath, 'small'))).toEqual(['dir', 'f']);
+      expect(localNames(join(localPath, 'small/dir'))).toEqual([]);
+    });
+
     it('publishes only one of two racing create-only writes', async () => {
       await accessor.makeContainer('race');
       const results = await Promise.allSettled(

@@ -8,6 +8,7 @@ export * from './container-cache.js';
 export * from './env.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './local-file-threads.js';
 export * from './local-read.js';
 export * from './location.js';
 export * from './memory-accessor.js';

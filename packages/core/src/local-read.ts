@@ -3,12 +3,14 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { OpenedRead } from './accessor.js';
 import { AccessorResourceInvalidError, OperationAbortedError, StowageError } from './errors.js';
+import type { LocalFileThreads } from './local-file-threads.js';
 
 /** Local files up to this size are read whole when opened: one read, no stream of reads. */
 export const WHOLE_READ_BYTES = 1024 * 1024;
 
 /**
- * `openRead` of a local file: open, fstat of that same descriptor (the size
+ * `openRead` of a local file (with `threads`, small files in one job on a
+ * local-file thread): open, fstat of that same descriptor (the size
  * belongs to the file being read, and the engine needs no separate stat),
  * then the whole file in one read when small (a frame, a thumbnail), else a
  * 1 MiB-chunk stream that owns the descriptor. A small file is read one byte
@@ -19,10 +21,27 @@ export async function openLocalRead(
   path: string,
   resourceIdentifier: string,
   mapError: (error: unknown) => Error,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; threads?: LocalFileThreads | undefined } = {},
 ): Promise<OpenedRead> {
-  const { signal } = options;
+  const { signal, threads } = options;
   if (signal?.aborted) throw new OperationAbortedError(undefined, { cause: signal.reason });
+  if (threads) {
+    // One job on a local-file thread: open, fstat and, for a small file, the read.
+    const outcome = await threads.read(path, WHOLE_READ_BYTES);
+    if (!outcome.ok && outcome.error.code !== undefined) throw mapError(outcome.error);
+    if (outcome.ok && outcome.isDirectory)
+      throw new AccessorResourceInvalidError({ operation: 'read', resourceIdentifier });
+    if (outcome.ok && outcome.data) {
+      const { data } = outcome;
+      return {
+        stat: { size: outcome.size, isContainer: false, modified: outcome.modified },
+        stream: Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)], {
+          objectMode: false,
+        }),
+      };
+    }
+    // A large file (or the thread ended): the streamed read below.
+  }
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY);

@@ -13,6 +13,11 @@ import {
   AccessorResourceNotFoundError,
   AccessorUnsupportedOperationError,
 } from './errors.js';
+import {
+  defaultSmallFileThreads,
+  type LocalFileThreads,
+  sharedLocalFileThreads,
+} from './local-file-threads.js';
 import { openLocalRead } from './local-read.js';
 
 /**
@@ -33,6 +38,19 @@ export class OriginAccessor extends BaseAccessor {
     filesystemPath: true,
     sequence: true,
   });
+  private readonly threads: LocalFileThreads | undefined;
+
+  /**
+   * `smallFileThreads`: threads that read small files (at most 1 MiB) in one
+   * job each (default 2 or STOWAGE_SMALL_FILE_THREADS, shared by the process; 0: the main thread's async reads).
+   */
+  constructor(options: { smallFileThreads?: number } = {}) {
+    super();
+    const threads = options.smallFileThreads ?? defaultSmallFileThreads();
+    if (!Number.isInteger(threads) || threads < 0)
+      throw new RangeError(`smallFileThreads must be a whole number >= 0, not ${threads}.`);
+    this.threads = threads > 0 ? sharedLocalFileThreads(threads) : undefined;
+  }
 
   async list(resourceIdentifier: string): Promise<string[]> {
     const path = this.path(resourceIdentifier);
@@ -74,7 +92,7 @@ export class OriginAccessor extends BaseAccessor {
       this.path(resourceIdentifier),
       resourceIdentifier,
       (error) => mapError(error, 'read', resourceIdentifier),
-      options,
+      { ...options, threads: this.threads },
     );
   }
 

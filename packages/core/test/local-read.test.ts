@@ -8,13 +8,17 @@ import {
   OperationAbortedError,
   OriginAccessor,
   readAll,
+  sharedLocalFileThreads,
   transferFile,
   WHOLE_READ_BYTES,
 } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
-describe('openRead of local files (OriginAccessor)', () => {
-  const origin = new OriginAccessor();
+describe.each([
+  ['on the local-file threads', {}],
+  ['on the main thread', { smallFileThreads: 0 }],
+])('openRead of local files (OriginAccessor, %s)', (_label, options) => {
+  const origin = new OriginAccessor(options);
 
   it('returns the fstat with the bytes, small files read whole and large ones streamed', async () => {
     const dir = await tempDir();
@@ -53,5 +57,31 @@ describe('openRead of local files (OriginAccessor)', () => {
     expect((await readAll(await target.createReadStream('frame.exr'))).equals(Buffer.alloc(5000, 3))).toBe(
       true,
     );
+  });
+});
+
+describe('local-file threads', () => {
+  it('serve small reads of the origin, and not large ones', async () => {
+    const dir = await tempDir();
+    const stats = sharedLocalFileThreads(2).stats;
+    await writeFile(join(dir, 'small.bin'), Buffer.alloc(10, 1));
+    await writeFile(join(dir, 'large.bin'), Buffer.alloc(WHOLE_READ_BYTES + 1, 2));
+    const origin = new OriginAccessor();
+    const reads = stats.reads;
+    const small = await origin.openRead(join(dir, 'small.bin'));
+    expect(stats.reads).toBe(reads + 1);
+    expect((await readAll(small.stream)).equals(Buffer.alloc(10, 1))).toBe(true);
+    // The thread only stats a large file; the main thread streams it.
+    const large = await origin.openRead(join(dir, 'large.bin'));
+    expect(stats.reads).toBe(reads + 2);
+    expect((await readAll(large.stream)).equals(Buffer.alloc(WHOLE_READ_BYTES + 1, 2))).toBe(true);
+    const off = new OriginAccessor({ smallFileThreads: 0 });
+    await readAll((await off.openRead(join(dir, 'small.bin'))).stream);
+    expect(stats.reads).toBe(reads + 2);
+  });
+
+  it('refuse a bad thread count', () => {
+    expect(() => new OriginAccessor({ smallFileThreads: -1 })).toThrow(RangeError);
+    expect(() => new OriginAccessor({ smallFileThreads: 0.5 })).toThrow(RangeError);
   });
 });

@@ -3,10 +3,14 @@ import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { AccessorIntegrityError, OperationAbortedError } from '@stowage/core';
+import {
+  AccessorIntegrityError,
+  LocalFileThreads,
+  OperationAbortedError,
+  sharedLocalFileThreads,
+} from '@stowage/core';
 import { describe, expect, it } from 'vitest';
 import { DiskAccessor, SMALL_FILE_BYTES } from '../src/disk-accessor.js';
-import { SmallFileWriter, sharedSmallFileWriter } from '../src/small-file-writer.js';
 
 const md5 = (data: Uint8Array | string) => createHash('md5').update(data).digest('hex');
 
@@ -21,7 +25,7 @@ async function entries(dir: string): Promise<string[]> {
 
 describe('DiskAccessor small-file threads', () => {
   // The accessor's default: two shared threads.
-  const stats = sharedSmallFileWriter(2).stats;
+  const stats = sharedLocalFileThreads(2).stats;
 
   it('publishes small writes of a known size on a thread, with the checksums asked for', async () => {
     const base = await root();
@@ -49,11 +53,11 @@ describe('DiskAccessor small-file threads', () => {
   it('streams writes above one chunk, of unknown size, or resumable, as before', async () => {
     const base = await root();
     const accessor = new DiskAccessor({ prefix: base });
-    const before = stats.jobs;
+    const before = stats.publishes;
     const large = Buffer.alloc(SMALL_FILE_BYTES + 1, 1);
     await accessor.write('large.bin', large, { size: large.length });
     await accessor.write('unknown.bin', 'no size');
-    expect(stats.jobs).toBe(before);
+    expect(stats.publishes).toBe(before);
     expect((await readFile(join(base, 'large.bin'))).equals(large)).toBe(true);
     expect(await readFile(join(base, 'unknown.bin'), 'utf8')).toBe('no size');
   });
@@ -154,14 +158,14 @@ describe('DiskAccessor small-file threads', () => {
   });
 });
 
-describe('SmallFileWriter', () => {
+describe('LocalFileThreads publish', () => {
   it('hands the bytes back when it cannot write, for the streamed path to retry', async () => {
     const base = await root();
-    const writer = new SmallFileWriter(1);
+    const writer = new LocalFileThreads(1);
     try {
       const data = new Uint8Array(new ArrayBuffer(3));
       data.set([1, 2, 3]);
-      const outcome = await writer.write({
+      const outcome = await writer.publish({
         realPrefix: base,
         folder: join(base, 'missing'),
         name: 'a.bin',
@@ -173,7 +177,7 @@ describe('SmallFileWriter', () => {
       });
       expect(outcome).toMatchObject({ ok: false, stage: 'folder' });
       expect(outcome.ok === false && [...(outcome.data ?? [])]).toEqual([1, 2, 3]);
-      expect(writer.stats).toEqual({ jobs: 1, published: 0, fallbacks: 1 });
+      expect(writer.stats).toEqual({ reads: 0, publishes: 1, published: 0, fallbacks: 1 });
     } finally {
       await writer.close();
     }
@@ -182,9 +186,9 @@ describe('SmallFileWriter', () => {
   it('refuses a folder that resolves outside the real root', async () => {
     const base = await root();
     const outside = await root();
-    const writer = new SmallFileWriter(1);
+    const writer = new LocalFileThreads(1);
     try {
-      const outcome = await writer.write({
+      const outcome = await writer.publish({
         realPrefix: base,
         folder: outside,
         name: 'a.bin',
