@@ -15,6 +15,8 @@ describeAccessorConformance('DiskAccessor', {
 it('runs 100+ conformance cases against the disk accessor', () => {
   const cases = listConformanceCases(new DiskAccessor({ prefix: root }).capabilities, {
     filesystemRoot: root,
+    openRead: true,
   });
   expect(cases.length).toBeGreaterThanOrEqual(100);
+  expect(cases).toContain('openRead of a container: AccessorResourceInvalidError');
 });

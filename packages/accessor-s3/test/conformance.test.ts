@@ -13,9 +13,12 @@ describeAccessorConformance('S3Accessor', {
 
 it('registers the S3 cases: conditional create, server-side copy, confinement', () => {
   const accessor = new S3Accessor({ ...s3AccessorOptionsFromEnv(), prefix });
-  const cases = listConformanceCases(accessor.capabilities);
+  const cases = listConformanceCases(accessor.capabilities, {
+    openRead: typeof accessor.openRead === 'function',
+  });
   expect(cases).toContain('overwrite false race: exactly one of 8 concurrent writers wins');
   expect(cases).toContain('server-side copy duplicates the bytes');
   expect(cases).toContain('an empty container is listed');
+  expect(cases).toContain('openRead of a missing file: AccessorResourceNotFoundError');
   expect(cases.some((name) => name.startsWith('rejects resource identifier'))).toBe(true);
 });

@@ -28,6 +28,12 @@ describe('case selection', () => {
       listConformanceCases(symlinks, { filesystemRoot: '/tmp' }).filter((name) => name.includes('symlink')),
     ).toHaveLength(3);
   });
+  it('openRead cases need an accessor with openRead', () => {
+    const capabilities = new MemoryAccessor().capabilities;
+    const openReadCases = (names: string[]) => names.filter((name) => name.startsWith('openRead'));
+    expect(openReadCases(listConformanceCases(capabilities))).toEqual([]);
+    expect(openReadCases(listConformanceCases(capabilities, { openRead: true }))).toHaveLength(3);
+  });
 });
 
 describe('helpers', () => {
