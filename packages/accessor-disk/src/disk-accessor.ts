@@ -62,7 +62,7 @@ export interface DiskAccessorOptions {
   /**
    * Threads that publish small writes (at most SMALL_FILE_BYTES, size known)
    * and read small files in one synchronous job each, instead of seven (four)
-   * thread-pool round trips on the main thread (default 2, shared by the
+   * thread-pool round trips on the main thread (default 4, shared by the
    * process, or STOWAGE_SMALL_FILE_THREADS; 0: off).
    */
   smallFileThreads?: number;
@@ -733,6 +733,26 @@ export class DiskAccessor extends BaseAccessor {
     target: string,
     options: CopyOptions,
   ): Promise<WriteResult> {
+    if (this.smallFiles && this.segments(target).length > 0) {
+      // A small source is read and published in one job on a local-file
+      // thread; anything else (large, missing, refused) takes the path below,
+      // which reports it as its typed error.
+      const to = this.getFilesystemPath(target);
+      options.signal?.throwIfAborted();
+      this.realPrefix ??= await realpath(this.prefix).catch(() => this.prefix);
+      const outcome = await this.smallFiles.copy({
+        realPrefix: this.realPrefix,
+        folder: dirname(to),
+        name: basename(to),
+        tempName: basename(tempPathFor(to)),
+        from,
+        maxBytes: SMALL_FILE_BYTES,
+        fsync: this.fsync,
+        overwrite: options.overwrite ?? true,
+        algorithms: (options.checksums ?? []).filter(isHashSupported),
+      });
+      if (outcome.ok) return { size: outcome.size, checksums: outcome.digests };
+    }
     const to = await this.safePath(target);
     const overwrite = options.overwrite ?? true;
     if (

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
   AccessorIntegrityError,
+  AccessorResourceExistsError,
+  DEFAULT_SMALL_FILE_THREADS,
   LocalFileThreads,
   OperationAbortedError,
   sharedLocalFileThreads,
@@ -24,8 +26,7 @@ async function entries(dir: string): Promise<string[]> {
 }
 
 describe('DiskAccessor small-file threads', () => {
-  // The accessor's default: two shared threads.
-  const stats = sharedLocalFileThreads(2).stats;
+  const stats = sharedLocalFileThreads(DEFAULT_SMALL_FILE_THREADS).stats;
 
   it('publishes small writes of a known size on a thread, with the checksums asked for', async () => {
     const base = await root();
@@ -152,6 +153,51 @@ describe('DiskAccessor small-file threads', () => {
     expect(await entries(base)).toEqual([]);
   });
 
+  it('copies small files between disk locations in one job, large ones streamed', async () => {
+    const base = await root();
+    await mkdir(join(base, 'from'));
+    await mkdir(join(base, 'to'));
+    const source = new DiskAccessor({ prefix: join(base, 'from') });
+    const target = new DiskAccessor({ prefix: join(base, 'to') });
+    const small = Buffer.alloc(5000, 9);
+    const large = Buffer.alloc(SMALL_FILE_BYTES + 1, 8);
+    await source.write('small.bin', small);
+    await source.write('large.bin', large);
+    const { copies, published } = stats;
+    expect(
+      await target.copyFrom(source, 'small.bin', 'small.bin', { overwrite: false, checksums: ['md5'] }),
+    ).toEqual({ size: 5000, checksums: { md5: md5(small) } });
+    expect(stats.copies).toBe(copies + 1);
+    expect(stats.published).toBe(published + 1);
+    expect(await target.copyFrom(source, 'large.bin', 'large.bin', { checksums: ['md5'] })).toEqual({
+      size: large.length,
+      checksums: { md5: md5(large) },
+    });
+    expect(stats.published).toBe(published + 1);
+    expect((await readFile(join(base, 'to', 'small.bin'))).equals(small)).toBe(true);
+    expect((await readFile(join(base, 'to', 'large.bin'))).equals(large)).toBe(true);
+    expect(await entries(join(base, 'to'))).toEqual(['large.bin', 'small.bin']);
+  });
+
+  it('a small copy refuses an existing target and reports a missing source by its identifier', async () => {
+    const base = await root();
+    await mkdir(join(base, 'from'));
+    await mkdir(join(base, 'to'));
+    const source = new DiskAccessor({ prefix: join(base, 'from') });
+    const target = new DiskAccessor({ prefix: join(base, 'to') });
+    await source.write('a.bin', 'new');
+    await target.write('a.bin', 'old');
+    await expect(target.copyFrom(source, 'a.bin', 'a.bin', { overwrite: false })).rejects.toBeInstanceOf(
+      AccessorResourceExistsError,
+    );
+    expect(await readFile(join(base, 'to', 'a.bin'), 'utf8')).toBe('old');
+    await expect(target.copyFrom(source, 'missing.bin', 'b.bin')).rejects.toMatchObject({
+      name: 'AccessorResourceNotFoundError',
+      resourceIdentifier: 'missing.bin',
+    });
+    expect(await entries(join(base, 'to'))).toEqual(['a.bin']);
+  });
+
   it('refuses a bad smallFileThreads value', () => {
     expect(() => new DiskAccessor({ prefix: '/tmp', smallFileThreads: -1 })).toThrow(RangeError);
     expect(() => new DiskAccessor({ prefix: '/tmp', smallFileThreads: 1.5 })).toThrow(RangeError);
@@ -177,7 +223,7 @@ describe('LocalFileThreads publish', () => {
       });
       expect(outcome).toMatchObject({ ok: false, stage: 'folder' });
       expect(outcome.ok === false && [...(outcome.data ?? [])]).toEqual([1, 2, 3]);
-      expect(writer.stats).toEqual({ reads: 0, publishes: 1, published: 0, fallbacks: 1 });
+      expect(writer.stats).toEqual({ reads: 0, publishes: 1, copies: 0, published: 0, fallbacks: 1 });
     } finally {
       await writer.close();
     }

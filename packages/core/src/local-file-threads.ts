@@ -76,14 +76,39 @@ function publish(job) {
       try { fs.unlinkSync(published); } catch {}
     }
     temp = undefined;
-    reply({ digests, published: true });
+    reply({ digests, published: true, size: data.length });
   } catch (error) {
     if (fd !== undefined) try { fs.closeSync(fd); } catch {}
     if (temp !== undefined) try { fs.unlinkSync(temp); } catch {}
     reply({ stage, code: error && error.code, message: String(error && error.message) });
   }
 }
-parentPort.on('message', (job) => (job.kind === 'read' ? read(job) : publish(job)));
+function copy(job) {
+  // The source whole (small files only), then the same publish as a written file.
+  let fd;
+  let data;
+  try {
+    fd = fs.openSync(job.from, 'r');
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile() || stats.size > job.maxBytes) return parentPort.postMessage({ id: job.id, stage: 'source' });
+    data = new Uint8Array(new ArrayBuffer(stats.size));
+    let filled = 0;
+    while (filled < data.length) {
+      const count = fs.readSync(fd, data, filled, data.length - filled, filled);
+      if (count === 0) break;
+      filled += count;
+    }
+    // Changed while read: the caller's streamed copy decides what that means.
+    if (filled !== stats.size || fs.fstatSync(fd).size !== stats.size) return parentPort.postMessage({ id: job.id, stage: 'source' });
+  } catch (error) {
+    return parentPort.postMessage({ id: job.id, stage: 'source', code: error && error.code, message: String(error && error.message) });
+  } finally {
+    if (fd !== undefined) try { fs.closeSync(fd); } catch {}
+  }
+  publish({ ...job, data: data.buffer });
+}
+const jobs = { read, publish, copy };
+parentPort.on('message', (job) => jobs[job.kind](job));
 `;
 
 export interface PublishJob {
@@ -103,12 +128,20 @@ export interface PublishJob {
   expected?: ExpectedChecksum | undefined;
 }
 
+/** A copy of a small local file: the publish of `PublishJob` with the bytes read from `from`. */
+export type CopyJob = Omit<PublishJob, 'data' | 'expected'> & {
+  /** Source path (the caller confined it). */
+  from: string;
+  /** Larger sources are left to the caller ('source' outcome). */
+  maxBytes: number;
+};
+
 export type PublishOutcome =
-  | { ok: true; digests: Checksums }
+  | { ok: true; size: number; digests: Checksums }
   | {
       ok: false;
-      /** Where it stopped; nothing was published. */
-      stage: 'folder' | 'integrity' | 'write' | 'publish' | 'thread';
+      /** Where it stopped; nothing was published. 'source': a copy's source is large, not a file, or unreadable. */
+      stage: 'source' | 'folder' | 'integrity' | 'write' | 'publish' | 'thread';
       /** The bytes, back from the thread (absent when the thread died). */
       data?: Uint8Array<ArrayBuffer>;
       digests?: Checksums;
@@ -131,8 +164,9 @@ export type ReadOutcome =
 export interface LocalFileThreadStats {
   reads: number;
   publishes: number;
+  copies: number;
   published: number;
-  /** Publishes that did not publish (the caller redid or refused them). */
+  /** Publishes and copies that did not publish (the caller redid or refused them). */
   fallbacks: number;
 }
 
@@ -162,7 +196,7 @@ interface Slot {
  * use and keep the process alive only while they have jobs.
  */
 export class LocalFileThreads {
-  readonly stats: LocalFileThreadStats = { reads: 0, publishes: 0, published: 0, fallbacks: 0 };
+  readonly stats: LocalFileThreadStats = { reads: 0, publishes: 0, copies: 0, published: 0, fallbacks: 0 };
   private readonly slots: Slot[] = [];
   private nextId = 0;
 
@@ -191,10 +225,13 @@ export class LocalFileThreads {
   async publish(job: PublishJob): Promise<PublishOutcome> {
     this.stats.publishes++;
     const { data, ...rest } = job;
-    const reply = await this.run({ ...rest, kind: 'publish', data: data.buffer }, [data.buffer]);
+    return this.outcome(await this.run({ ...rest, kind: 'publish', data: data.buffer }, [data.buffer]));
+  }
+
+  private outcome(reply: Reply | undefined): PublishOutcome {
     if (reply?.published) {
       this.stats.published++;
-      return { ok: true, digests: reply.digests ?? {} };
+      return { ok: true, size: reply.size ?? 0, digests: reply.digests ?? {} };
     }
     this.stats.fallbacks++;
     if (!reply) return { ok: false, stage: 'thread' };
@@ -205,6 +242,12 @@ export class LocalFileThreads {
       ...(reply.digests ? { digests: reply.digests } : {}),
       ...(reply.code ? { code: reply.code } : {}),
     };
+  }
+
+  /** Copy a small local file: read it whole, then publish it as `publish` does. */
+  async copy(job: CopyJob): Promise<PublishOutcome> {
+    this.stats.copies++;
+    return this.outcome(await this.run({ ...job, kind: 'copy' }));
   }
 
   /** Stop the threads (tests); jobs in flight end as thread failures. */
@@ -265,8 +308,12 @@ export function sharedLocalFileThreads(threads: number): LocalFileThreads {
   return pool;
 }
 
-/** Default thread count of the disk and origin accessors' small-file threads. */
-export const DEFAULT_SMALL_FILE_THREADS = 2;
+/**
+ * Default thread count of the disk and origin accessors' small-file threads:
+ * libuv's pool size, so a slow filesystem (NFS) sees no fewer operations in
+ * flight than with async calls. Each thread costs about 10 MiB of RSS.
+ */
+export const DEFAULT_SMALL_FILE_THREADS = 4;
 
 /**
  * The small-file thread count of accessors not told otherwise:

@@ -42,7 +42,7 @@ export class OriginAccessor extends BaseAccessor {
 
   /**
    * `smallFileThreads`: threads that read small files (at most 1 MiB) in one
-   * job each (default 2 or STOWAGE_SMALL_FILE_THREADS, shared by the process; 0: the main thread's async reads).
+   * job each (default 4 or STOWAGE_SMALL_FILE_THREADS, shared by the process; 0: the main thread's async reads).
    */
   constructor(options: { smallFileThreads?: number } = {}) {
     super();

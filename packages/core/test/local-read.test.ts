@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AccessorResourceInvalidError,
   AccessorResourceNotFoundError,
+  DEFAULT_SMALL_FILE_THREADS,
   MemoryAccessor,
   OperationAbortedError,
   OriginAccessor,
@@ -63,7 +64,7 @@ describe.each([
 describe('local-file threads', () => {
   it('serve small reads of the origin, and not large ones', async () => {
     const dir = await tempDir();
-    const stats = sharedLocalFileThreads(2).stats;
+    const stats = sharedLocalFileThreads(DEFAULT_SMALL_FILE_THREADS).stats;
     await writeFile(join(dir, 'small.bin'), Buffer.alloc(10, 1));
     await writeFile(join(dir, 'large.bin'), Buffer.alloc(WHOLE_READ_BYTES + 1, 2));
     const origin = new OriginAccessor();
