@@ -119,7 +119,9 @@ async function gather(
     const data = new Uint8Array(new ArrayBuffer(size));
     let filled = 0;
     try {
-      for await (const chunk of readable as AsyncIterable<Uint8Array>) {
+      for await (const part of readable as AsyncIterable<Uint8Array | string>) {
+        // A source with an encoding set yields strings: their bytes are what gets written.
+        const chunk = typeof part === 'string' ? Buffer.from(part) : part;
         if (filled + chunk.length > size) {
           readable.destroy();
           assertIntegrity(resourceIdentifier, { size: filled + chunk.length, checksums: {} }, { size });

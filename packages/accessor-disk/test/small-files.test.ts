@@ -120,6 +120,15 @@ describe('DiskAccessor small-file threads', () => {
     expect(await entries(base)).toEqual([]);
   });
 
+  it('takes the bytes of a source that yields strings', async () => {
+    const base = await root();
+    const accessor = new DiskAccessor({ prefix: base });
+    const source = Readable.from([Buffer.from('héllo')]);
+    source.setEncoding('utf8');
+    await accessor.write('a.txt', source, { size: Buffer.byteLength('héllo') });
+    expect(await readFile(join(base, 'a.txt'), 'utf8')).toBe('héllo');
+  });
+
   it('reports progress as the bytes arrive', async () => {
     const base = await root();
     const accessor = new DiskAccessor({ prefix: base });
