@@ -72,6 +72,9 @@ export interface CopyFromUrlOptions extends CopyOptions {
   md5?: string;
 }
 
+/** Writes of this size or more check for an existing target before any byte moves. */
+const EARLY_EXISTS_CHECK_BYTES = 4 * 1024 * 1024;
+
 /**
  * Accessor for Azure Blob Storage (@azure/storage-blob). Resource identifiers
  * are blob names under `prefix/` in one container; containers are virtual
@@ -339,7 +342,13 @@ export class AzureBlobAccessor extends BaseAccessor {
         throw new AccessorResourceInvalidError({ ...op, message: 'The root is a container.' });
       throwIfAborted(signal);
       await this.ensureContainer(op);
-      await this.checkTarget(segments, overwrite, op);
+      // Small files skip the early "exists?" HEAD (a round trip per frame):
+      // the commit's If-None-Match refuses an existing blob atomically anyway.
+      const early =
+        options.resume !== undefined ||
+        options.size === undefined ||
+        options.size >= EARLY_EXISTS_CHECK_BYTES;
+      await this.checkTarget(segments, overwrite || !early, op);
       let blockSize = this.blockSize;
       let resume: BlockResume | undefined;
       if (options.resume) {
@@ -801,14 +810,14 @@ export class AzureBlobAccessor extends BaseAccessor {
 
   /**
    * Refuse before any byte moves: a missing parent container, a container at
-   * the target, an existing target without overwrite (the commit's condition
-   * settles races).
+   * the target, an existing target unless `skipExists` (the commit's
+   * condition settles races, and refuses an existing target on its own).
    */
-  private async checkTarget(segments: string[], overwrite: boolean, op: ErrorContext): Promise<void> {
+  private async checkTarget(segments: string[], skipExists: boolean, op: ErrorContext): Promise<void> {
     const [parentExists, isContainer, exists] = await Promise.all([
       this.parentExists(segments.slice(0, -1), op),
       this.containerExists(segments, op),
-      overwrite ? Promise.resolve(false) : this.blobExists(this.key(segments), op),
+      skipExists ? Promise.resolve(false) : this.blobExists(this.key(segments), op),
     ]);
     if (!parentExists) throw new AccessorParentResourceNotFoundError(op);
     if (isContainer) throw new AccessorResourceInvalidError({ ...op, message: 'The target is a container.' });

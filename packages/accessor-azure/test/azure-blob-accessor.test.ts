@@ -104,6 +104,21 @@ describe('block upload', () => {
     expect(await blobNames(accessor, `${prefix}/`)).toEqual([]);
   });
 
+  it('overwrite false on a small write of a known size (no early HEAD) loses at the commit', async () => {
+    const { accessor } = fresh();
+    await accessor.write('small.bin', 'keep', { size: 4 });
+    await rejectsWith(
+      accessor.write('small.bin', 'lose', { size: 4, overwrite: false }),
+      AccessorResourceExistsError,
+    );
+    expect((await readAll(await accessor.createReadStream('small.bin'))).toString()).toBe('keep');
+    await accessor.makeContainer('folder');
+    await rejectsWith(
+      accessor.write('folder', 'data', { size: 4, overwrite: false }),
+      AccessorResourceInvalidError,
+    );
+  });
+
   it('overwrite false on a multi-block upload loses to an existing blob and keeps it', async () => {
     const { accessor } = fresh({ blockSize: 64 * 1024 });
     await accessor.write('keep.bin', 'keep');
