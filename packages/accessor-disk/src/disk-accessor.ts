@@ -30,7 +30,6 @@ import {
   CheckpointSaver,
   CoalescingStream,
   type CopyOptions,
-  defaultSmallFileThreads,
   defineCapabilities,
   isHashSupported,
   type ListEntry,
@@ -45,7 +44,8 @@ import {
   type ReadStreamOptions,
   type ResourceStat,
   type ResumeState,
-  sharedLocalFileThreads,
+  requestedAlgorithms,
+  smallFileThreads,
   toReadable,
   type WriteOptions,
   type WriteResult,
@@ -193,10 +193,7 @@ export class DiskAccessor extends BaseAccessor {
     if (!options?.prefix) throw new AccessorResourceIdentifierError('', 'DiskAccessor needs a prefix');
     this.prefix = resolve(options.prefix);
     this.fsync = options.fsync ?? true;
-    const threads = options.smallFileThreads ?? defaultSmallFileThreads();
-    if (!Number.isInteger(threads) || threads < 0)
-      throw new RangeError(`smallFileThreads must be a whole number >= 0, not ${threads}.`);
-    this.smallFiles = threads > 0 ? sharedLocalFileThreads(threads) : undefined;
+    this.smallFiles = smallFileThreads(options.smallFileThreads);
   }
 
   /** Absolute path of an identifier, checked lexically (segments, not string prefixes). */
@@ -229,11 +226,27 @@ export class DiskAccessor extends BaseAccessor {
 
   /** Refuse a resolved (real) path outside the real root: segments compared, not string prefixes. */
   private async assertInsideRoot(real: string, resourceIdentifier: string): Promise<void> {
-    this.realPrefix ??= await realpath(this.prefix).catch(() => this.prefix);
-    const rel = relative(this.realPrefix, real);
+    const rel = relative(await this.realRoot(), real);
     if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
       throw new AccessorResourceIdentifierError(resourceIdentifier, 'resolves outside the accessor root');
     }
+  }
+
+  /** The prefix with its symlinks resolved (once): what confined paths must resolve under. */
+  private async realRoot(): Promise<string> {
+    this.realPrefix ??= await realpath(this.prefix).catch(() => this.prefix);
+    return this.realPrefix;
+  }
+
+  /** Where a local-file thread job publishes `path` (lexically confined; the thread checks its folder). */
+  private async threadTarget(path: string) {
+    return {
+      realPrefix: await this.realRoot(),
+      folder: dirname(path),
+      name: basename(path),
+      tempName: basename(tempPathFor(path)),
+      fsync: this.fsync,
+    };
   }
 
   private childIdentifier(resourceIdentifier: string, name: string): string {
@@ -352,17 +365,10 @@ export class DiskAccessor extends BaseAccessor {
       throw new AccessorResourceInvalidError({ operation: 'write', resourceIdentifier });
     const target = this.getFilesystemPath(resourceIdentifier);
     const data = await gather(resourceIdentifier, source, options);
-    this.realPrefix ??= await realpath(this.prefix).catch(() => this.prefix);
-    const algorithms = [
-      ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
-    ].filter(isHashSupported);
+    const algorithms = requestedAlgorithms(options).filter(isHashSupported);
     const outcome = await threads.publish({
-      realPrefix: this.realPrefix,
-      folder: dirname(target),
-      name: basename(target),
-      tempName: basename(tempPathFor(target)),
+      ...(await this.threadTarget(target)),
       data,
-      fsync: this.fsync,
       overwrite,
       algorithms,
       expected: options.checksum && {
@@ -405,9 +411,7 @@ export class DiskAccessor extends BaseAccessor {
       });
     const temp = resumedTemp ?? tempPathFor(target);
     const offset = resumedTemp ? (resume?.offset ?? 0) : 0;
-    const algorithms = [
-      ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
-    ];
+    const algorithms = requestedAlgorithms(options);
     const measuring = new MeasuringStream({
       algorithms,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -739,17 +743,11 @@ export class DiskAccessor extends BaseAccessor {
       // A small source is read and published in one job on a local-file
       // thread; anything else (large, missing, refused) takes the path below,
       // which reports it as its typed error.
-      const to = this.getFilesystemPath(target);
       options.signal?.throwIfAborted();
-      this.realPrefix ??= await realpath(this.prefix).catch(() => this.prefix);
       const outcome = await this.smallFiles.copy({
-        realPrefix: this.realPrefix,
-        folder: dirname(to),
-        name: basename(to),
-        tempName: basename(tempPathFor(to)),
+        ...(await this.threadTarget(this.getFilesystemPath(target))),
         from,
         maxBytes: SMALL_FILE_BYTES,
-        fsync: this.fsync,
         overwrite: options.overwrite ?? true,
         algorithms: (options.checksums ?? []).filter(isHashSupported),
       });

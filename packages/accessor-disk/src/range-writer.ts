@@ -7,6 +7,7 @@ import {
   type ExpectedChecksum,
   type RangeWriter,
   type ResumeState,
+  requestedAlgorithms,
   type WriteResult,
 } from '@stowage/core';
 import { mapFsError } from './map-error.js';
@@ -97,9 +98,7 @@ export class DiskRangeWriter implements RangeWriter {
       signal?: AbortSignal;
     } = {},
   ): Promise<WriteResult> {
-    const algorithms = [
-      ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
-    ];
+    const algorithms = requestedAlgorithms(options);
     // Hashed while the ranges arrived: only the tail is read back here.
     const hasher = this.hasher;
     const early =

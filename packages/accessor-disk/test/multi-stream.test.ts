@@ -81,6 +81,21 @@ afterEach(async () => {
 });
 
 /**
+ * A multi-stream download of big.bin from `from` publishes nothing while the
+ * source's native MD5 is wrong, and succeeds with it once it is right.
+ */
+async function expectNativeMd5Checked(from: CountingSource): Promise<void> {
+  from.claimedMd5 = md5(Buffer.from('something else'));
+  await expect(
+    transferFile(from, 'big.bin', disk, 'big.bin', { multiStream: MULTI, retries: 0 }),
+  ).rejects.toBeInstanceOf(AccessorIntegrityError);
+  expect(await readdir(dir)).toEqual([]);
+  from.claimedMd5 = md5(data);
+  const result = await transferFile(from, 'big.bin', disk, 'big.bin', { multiStream: MULTI });
+  expect(result.checksums).toEqual({ md5: md5(data) });
+}
+
+/**
  * A download of big.bin that stops once a checkpoint covers its first
  * quarter: the second half never arrives, so the abort always comes first.
  */
@@ -138,14 +153,7 @@ describe('multi-stream download into a DiskAccessor', () => {
   });
 
   it("checks the source's native MD5 before publishing: a mismatch leaves nothing", async () => {
-    source.claimedMd5 = md5(Buffer.from('something else'));
-    await expect(
-      transferFile(source, 'big.bin', disk, 'big.bin', { multiStream: MULTI, retries: 0 }),
-    ).rejects.toBeInstanceOf(AccessorIntegrityError);
-    expect(await readdir(dir)).toEqual([]);
-    source.claimedMd5 = md5(data);
-    const result = await transferFile(source, 'big.bin', disk, 'big.bin', { multiStream: MULTI });
-    expect(result.checksums).toEqual({ md5: md5(data) });
+    await expectNativeMd5Checked(source);
   });
 
   it('still checks the native MD5 when the whole-file read that would have checked it is dropped for ranges', async () => {
@@ -161,14 +169,7 @@ describe('multi-stream download into a DiskAccessor', () => {
       }
     })();
     await verifying.write('big.bin', data);
-    verifying.claimedMd5 = md5(Buffer.from('something else'));
-    await expect(
-      transferFile(verifying, 'big.bin', disk, 'big.bin', { multiStream: MULTI, retries: 0 }),
-    ).rejects.toBeInstanceOf(AccessorIntegrityError);
-    expect(await readdir(dir)).toEqual([]);
-    verifying.claimedMd5 = md5(data);
-    const result = await transferFile(verifying, 'big.bin', disk, 'big.bin', { multiStream: MULTI });
-    expect(result.checksums).toEqual({ md5: md5(data) });
+    await expectNativeMd5Checked(verifying);
   });
 
   it('never overwrites an existing target and leaves no temp file', async () => {

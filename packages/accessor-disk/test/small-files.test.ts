@@ -20,6 +20,18 @@ async function root(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'stowage-disk-small-'));
 }
 
+/** Two disk locations side by side, `from` and `to`, for copies. */
+async function twoDisks() {
+  const base = await root();
+  await mkdir(join(base, 'from'));
+  await mkdir(join(base, 'to'));
+  return {
+    base,
+    source: new DiskAccessor({ prefix: join(base, 'from') }),
+    target: new DiskAccessor({ prefix: join(base, 'to') }),
+  };
+}
+
 /** Everything under `dir`, temp files included (they start with a dot). */
 async function entries(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true })).map(String).sort();
@@ -163,11 +175,7 @@ describe('DiskAccessor small-file threads', () => {
   });
 
   it('copies small files between disk locations in one job, large ones streamed', async () => {
-    const base = await root();
-    await mkdir(join(base, 'from'));
-    await mkdir(join(base, 'to'));
-    const source = new DiskAccessor({ prefix: join(base, 'from') });
-    const target = new DiskAccessor({ prefix: join(base, 'to') });
+    const { base, source, target } = await twoDisks();
     const small = Buffer.alloc(5000, 9);
     const large = Buffer.alloc(SMALL_FILE_BYTES + 1, 8);
     await source.write('small.bin', small);
@@ -189,11 +197,7 @@ describe('DiskAccessor small-file threads', () => {
   });
 
   it('a small copy refuses an existing target and reports a missing source by its identifier', async () => {
-    const base = await root();
-    await mkdir(join(base, 'from'));
-    await mkdir(join(base, 'to'));
-    const source = new DiskAccessor({ prefix: join(base, 'from') });
-    const target = new DiskAccessor({ prefix: join(base, 'to') });
+    const { base, source, target } = await twoDisks();
     await source.write('a.bin', 'new');
     await target.write('a.bin', 'old');
     await expect(target.copyFrom(source, 'a.bin', 'a.bin', { overwrite: false })).rejects.toBeInstanceOf(

@@ -22,6 +22,7 @@ import {
   type ResourceStat,
   type ResumeOffsetOptions,
   type ResumeState,
+  requestedAlgorithms,
   splitResourceIdentifier,
   toReadable,
   type WriteOptions,
@@ -297,9 +298,7 @@ export class FtpAccessor extends BaseAccessor {
         }
       }
     }
-    const algorithms = [
-      ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
-    ];
+    const algorithms = requestedAlgorithms(options);
     const onProgress =
       saver || options.onProgress
         ? (bytes: number) => {

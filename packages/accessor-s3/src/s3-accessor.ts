@@ -50,6 +50,7 @@ import {
   type ResourceStat,
   type ResumeOffsetOptions,
   type ResumeState,
+  requestedAlgorithms,
   splitResourceIdentifier,
   toReadable,
   type WriteOptions,
@@ -523,9 +524,7 @@ export class S3Accessor extends BaseAccessor {
         );
       }
 
-      const algorithms = [
-        ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
-      ];
+      const algorithms = requestedAlgorithms(options);
       const body = new VerifyingStream(resourceIdentifier, algorithms, options);
       const input = toReadable(source);
       consumed = true;
@@ -720,9 +719,7 @@ export class S3Accessor extends BaseAccessor {
       const offset = kept.length * state.partSize;
       throwIfAborted(signal);
 
-      const algorithms = [
-        ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
-      ];
+      const algorithms = requestedAlgorithms(options);
       const measure = new MeasuringStream({ algorithms, resume: { offset, hashes: resume.hashes } });
       measuring = measure;
       input.on('error', (error) => measure.destroy(error));

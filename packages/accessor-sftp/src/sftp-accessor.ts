@@ -21,6 +21,7 @@ import {
   type ResourceStat,
   type ResumeOffsetOptions,
   type ResumeState,
+  requestedAlgorithms,
   toReadable,
   type WriteOptions,
   type WriteResult,
@@ -292,12 +293,7 @@ export class SftpAccessor extends BaseAccessor {
           op,
           overwrite,
           async (writer) => {
-            const algorithms = [
-              ...new Set([
-                ...(options.checksums ?? []),
-                ...(options.checksum ? [options.checksum.algorithm] : []),
-              ]),
-            ];
+            const algorithms = requestedAlgorithms(options);
             const measuring = new MeasuringStream({ algorithms, ...(resumed ? { resume } : {}) });
             consumed = true;
             try {

@@ -23,6 +23,18 @@ function inside(root, real) {
   const rel = path.relative(root, real);
   return !(rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel));
 }
+// The file behind fd, read one byte past its fstat size: a file that grew
+// since the fstat shows as filled > size, as a stream read to its end would.
+function readWhole(fd, size) {
+  const data = new Uint8Array(new ArrayBuffer(size + 1));
+  let filled = 0;
+  while (filled < data.length) {
+    const count = fs.readSync(fd, data, filled, data.length - filled, filled);
+    if (count === 0) break;
+    filled += count;
+  }
+  return { buffer: data.buffer, filled };
+}
 function read(job) {
   let fd;
   try {
@@ -30,15 +42,8 @@ function read(job) {
     const stats = fs.fstatSync(fd);
     const reply = { id: job.id, size: stats.size, modified: stats.mtimeMs, isDirectory: stats.isDirectory() };
     if (reply.isDirectory || stats.size > job.maxBytes) return parentPort.postMessage(reply);
-    // One byte past the size: a file that grew since the fstat still fails the size check.
-    const data = new Uint8Array(new ArrayBuffer(stats.size + 1));
-    let filled = 0;
-    while (filled < data.length) {
-      const count = fs.readSync(fd, data, filled, data.length - filled, filled);
-      if (count === 0) break;
-      filled += count;
-    }
-    parentPort.postMessage({ ...reply, data: data.buffer, filled }, [data.buffer]);
+    const { buffer, filled } = readWhole(fd, stats.size);
+    parentPort.postMessage({ ...reply, data: buffer, filled }, [buffer]);
   } catch (error) {
     parentPort.postMessage({ id: job.id, code: error && error.code, message: String(error && error.message) });
   } finally {
@@ -52,7 +57,7 @@ function publish(job) {
   const reply = (extra) => parentPort.postMessage({ id: job.id, data: job.data, ...extra }, [job.data]);
   try {
     if (!inside(job.realPrefix, fs.realpathSync(job.folder))) return reply({ stage, outside: true });
-    const data = new Uint8Array(job.data);
+    const data = new Uint8Array(job.data, 0, job.length ?? job.data.byteLength);
     const digests = {};
     for (const algorithm of job.algorithms) digests[algorithm] = crypto.createHash(algorithm).update(data).digest('hex');
     const actual = job.expected && digests[job.expected.algorithm];
@@ -86,26 +91,22 @@ function publish(job) {
 function copy(job) {
   // The source whole (small files only), then the same publish as a written file.
   let fd;
-  let data;
+  let whole;
+  let size;
   try {
     fd = fs.openSync(job.from, 'r');
     const stats = fs.fstatSync(fd);
-    if (!stats.isFile() || stats.size > job.maxBytes) return parentPort.postMessage({ id: job.id, stage: 'source' });
-    data = new Uint8Array(new ArrayBuffer(stats.size));
-    let filled = 0;
-    while (filled < data.length) {
-      const count = fs.readSync(fd, data, filled, data.length - filled, filled);
-      if (count === 0) break;
-      filled += count;
-    }
+    size = stats.size;
+    if (!stats.isFile() || size > job.maxBytes) return parentPort.postMessage({ id: job.id, stage: 'source' });
+    whole = readWhole(fd, size);
     // Changed while read: the caller's streamed copy decides what that means.
-    if (filled !== stats.size || fs.fstatSync(fd).size !== stats.size) return parentPort.postMessage({ id: job.id, stage: 'source' });
+    if (whole.filled !== size) return parentPort.postMessage({ id: job.id, stage: 'source' });
   } catch (error) {
     return parentPort.postMessage({ id: job.id, stage: 'source', code: error && error.code, message: String(error && error.message) });
   } finally {
     if (fd !== undefined) try { fs.closeSync(fd); } catch {}
   }
-  publish({ ...job, data: data.buffer });
+  publish({ ...job, data: whole.buffer, length: size });
 }
 const jobs = { read, publish, copy };
 parentPort.on('message', (job) => jobs[job.kind](job));
@@ -328,4 +329,15 @@ export function defaultSmallFileThreads(): number {
       `STOWAGE_SMALL_FILE_THREADS must be a whole number >= 0, not ${JSON.stringify(value)}.`,
     );
   return threads;
+}
+
+/**
+ * The shared threads an accessor's `smallFileThreads` option asks for
+ * (default: defaultSmallFileThreads()), or undefined for 0.
+ */
+export function smallFileThreads(option: number | undefined): LocalFileThreads | undefined {
+  const threads = option ?? defaultSmallFileThreads();
+  if (!Number.isInteger(threads) || threads < 0)
+    throw new RangeError(`smallFileThreads must be a whole number >= 0, not ${threads}.`);
+  return threads > 0 ? sharedLocalFileThreads(threads) : undefined;
 }

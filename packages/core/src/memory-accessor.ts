@@ -11,7 +11,13 @@ import {
   AccessorResourceNotFoundError,
   OperationAbortedError,
 } from './errors.js';
-import { assertIntegrity, MeasuringStream, toReadable, type WriteSource } from './streams.js';
+import {
+  assertIntegrity,
+  MeasuringStream,
+  requestedAlgorithms,
+  toReadable,
+  type WriteSource,
+} from './streams.js';
 
 interface MemoryFile {
   data: Buffer;
@@ -112,9 +118,7 @@ export class MemoryAccessor extends BaseAccessor {
   ): Promise<WriteResult> {
     const key = this.key(resourceIdentifier);
     this.assertWritable(key, resourceIdentifier, options.overwrite ?? true);
-    const algorithms = [
-      ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
-    ];
+    const algorithms = requestedAlgorithms(options);
     const measuring = new MeasuringStream({ algorithms, onProgress: options.onProgress });
     const chunks: Buffer[] = [];
     await pipeline(

@@ -13,11 +13,7 @@ import {
   AccessorResourceNotFoundError,
   AccessorUnsupportedOperationError,
 } from './errors.js';
-import {
-  defaultSmallFileThreads,
-  type LocalFileThreads,
-  sharedLocalFileThreads,
-} from './local-file-threads.js';
+import { type LocalFileThreads, smallFileThreads } from './local-file-threads.js';
 import { openLocalRead } from './local-read.js';
 
 /**
@@ -46,10 +42,7 @@ export class OriginAccessor extends BaseAccessor {
    */
   constructor(options: { smallFileThreads?: number } = {}) {
     super();
-    const threads = options.smallFileThreads ?? defaultSmallFileThreads();
-    if (!Number.isInteger(threads) || threads < 0)
-      throw new RangeError(`smallFileThreads must be a whole number >= 0, not ${threads}.`);
-    this.threads = threads > 0 ? sharedLocalFileThreads(threads) : undefined;
+    this.threads = smallFileThreads(options.smallFileThreads);
   }
 
   async list(resourceIdentifier: string): Promise<string[]> {

@@ -14,6 +14,16 @@ export interface ExpectedChecksum {
   value: string;
 }
 
+/** What a write must hash: the checksums asked for and the expected one's algorithm, each once. */
+export function requestedAlgorithms(options: {
+  checksums?: readonly ChecksumAlgorithm[] | undefined;
+  checksum?: ExpectedChecksum | undefined;
+}): ChecksumAlgorithm[] {
+  return [
+    ...new Set([...(options.checksums ?? []), ...(options.checksum ? [options.checksum.algorithm] : [])]),
+  ];
+}
+
 /** Default chunk size of the transfer engine: 1 MiB, or STOWAGE_CHUNK_SIZE. */
 export function defaultChunkSize(): number {
   const fromEnv = Number(process.env.STOWAGE_CHUNK_SIZE);

@@ -19,7 +19,12 @@ import {
 } from './errors.js';
 import { copyRanges, defaultMultiStreamOptions, type MultiStreamOptions } from './multi-stream.js';
 import { withRetry } from './retry.js';
-import { createPrefixHashes, type ExpectedChecksum, type PrefixHashes } from './streams.js';
+import {
+  createPrefixHashes,
+  type ExpectedChecksum,
+  type PrefixHashes,
+  requestedAlgorithms,
+} from './streams.js';
 
 /** Where a resumable transfer keeps its checkpoint. */
 export interface TransferCheckpoints {
@@ -292,7 +297,7 @@ export async function transferFile(
     const writer: RangeWriter = await target.openRangeWriter!(targetResourceIdentifier, {
       size: sourceStat.size,
       overwrite,
-      checksums: [...new Set([...algorithms, ...(checksum ? [checksum.algorithm] : [])])],
+      checksums: requestedAlgorithms({ checksums: algorithms, checksum }),
       ...(point.state ? { resume: { state: point.state, offset: point.offset } } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
