@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import {
   copyFile,
   type FileHandle,
@@ -28,7 +28,6 @@ import {
   assertIntegrity,
   BaseAccessor,
   CheckpointSaver,
-  CoalescingStream,
   type CopyOptions,
   defineCapabilities,
   isHashSupported,
@@ -51,6 +50,7 @@ import {
   type WriteResult,
   type WriteSource,
 } from '@stowage/core';
+import { GatheringFileWriter } from './gathering-file-writer.js';
 import { mapFsError } from './map-error.js';
 import { DiskRangeWriter } from './range-writer.js';
 
@@ -427,12 +427,7 @@ export class DiskAccessor extends BaseAccessor {
       if (save) await save({ temp: basename(temp), offset });
       // The stream owns the handle from here: it closes it, after an fsync
       // when `flush` is on, before the pipeline settles.
-      const output = createWriteStream('', {
-        fd: handle,
-        flush: this.fsync,
-        highWaterMark: 1024 * 1024,
-        start: offset,
-      });
+      const output = new GatheringFileWriter(handle, { flush: this.fsync, start: offset });
       const file = handle;
       handle = undefined;
       // A checkpoint only counts bytes flushed to the device: the offset is
@@ -449,13 +444,8 @@ export class DiskAccessor extends BaseAccessor {
           )
         : undefined;
       const stages = saver
-        ? [
-            measuring,
-            checkpointing(saver, () => offset + output.bytesWritten),
-            new CoalescingStream(),
-            output,
-          ]
-        : [measuring, new CoalescingStream(), output];
+        ? [measuring, checkpointing(saver, () => offset + output.bytesWritten), output]
+        : [measuring, output];
       await pipeline([toReadable(source), ...stages], options.signal ? { signal: options.signal } : {});
       const result = { size: measuring.size, checksums: measuring.digests() };
       assertIntegrity(resourceIdentifier, result, options);

@@ -12,6 +12,7 @@ import {
 } from '@stowage/core';
 import { mapFsError } from './map-error.js';
 import { PrefixHasher } from './prefix-hasher.js';
+import { ProgressiveSync } from './progressive-sync.js';
 
 export interface DiskRangeWriterParts {
   handle: FileHandle;
@@ -41,9 +42,12 @@ export class DiskRangeWriter implements RangeWriter {
   private handle: FileHandle | undefined;
   private done = false;
   private readonly hasher: PrefixHasher | undefined;
+  /** With fsync on, the device writes while ranges still arrive, so commit's fsync is short. */
+  private readonly sync: ProgressiveSync | undefined;
 
   constructor(private readonly parts: DiskRangeWriterParts) {
     this.handle = parts.handle;
+    this.sync = parts.fsync ? new ProgressiveSync(parts.handle) : undefined;
     if (parts.checksums?.length) {
       this.hasher = new PrefixHasher(parts.handle, parts.checksums);
       this.hasher.advance(parts.offset ?? 0);
@@ -61,6 +65,7 @@ export class DiskRangeWriter implements RangeWriter {
       while (written < data.length) {
         const { bytesWritten } = await handle.write(data, written, data.length - written, position + written);
         written += bytesWritten;
+        this.sync?.written(bytesWritten);
       }
     } catch (error) {
       throw mapFsError(error, 'write', this.parts.resourceIdentifier);
@@ -72,6 +77,7 @@ export class DiskRangeWriter implements RangeWriter {
     const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     try {
       const { bytesWritten } = await handle.writev(chunks, position);
+      this.sync?.written(bytesWritten);
       // A short writev (rare for files): the rest goes through write.
       if (bytesWritten < length)
         await this.write(Buffer.concat(chunks, length).subarray(bytesWritten), position + bytesWritten);
@@ -111,6 +117,9 @@ export class DiskRangeWriter implements RangeWriter {
         : undefined;
     // An unused hasher stops before the descriptor it reads is closed.
     if (!early) await hasher?.stop();
+    await this.sync?.settle().catch((error: unknown) => {
+      throw mapFsError(error, 'write', this.parts.resourceIdentifier);
+    });
     await this.close();
     const settled = await this.parts.settle(this.parts.temp, {
       checksums: early ? [] : algorithms,
@@ -129,6 +138,7 @@ export class DiskRangeWriter implements RangeWriter {
 
   async abort(keep = false): Promise<void> {
     await this.hasher?.stop();
+    await this.sync?.stop();
     await this.close();
     if (!keep && !this.done) {
       this.done = true;
