@@ -3,6 +3,7 @@ export * from './build-component.js';
 export * from './capabilities.js';
 export * from './chaos-accessor.js';
 export * from './checkpoint.js';
+export * from './chunk-batches.js';
 export * from './component.js';
 export * from './container-cache.js';
 export * from './env.js';

@@ -1,4 +1,5 @@
 import type { Accessor, RangeWriter } from './accessor.js';
+import { readInBatches } from './chunk-batches.js';
 import { positiveIntegerFromEnv } from './env.js';
 import { AccessorIntegrityError } from './errors.js';
 
@@ -47,8 +48,9 @@ export interface CopyRangesOptions {
 
 /**
  * Read [offset, size) of the source in `partSize` ranges, `streams` at a
- * time, each written at its position. Memory: streams x (WRITE_SIZE + the
- * source stream's buffer). The first failure stops the other ranges.
+ * time, each written at its position. Memory: streams x (2 x WRITE_SIZE,
+ * one batch being written and one gathering, + the source stream's buffer).
+ * The first failure stops the other ranges.
  */
 export async function copyRanges(options: CopyRangesOptions): Promise<void> {
   const { size, offset, partSize } = options;
@@ -88,21 +90,8 @@ export async function copyRanges(options: CopyRangesOptions): Promise<void> {
       transferred += length;
       options.onProgress?.(transferred);
     };
-    let chunks: Buffer[] = [];
-    let length = 0;
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        chunks.push(chunk);
-        length += chunk.length;
-        if (length >= WRITE_SIZE || chunks.length >= MAX_CHUNKS) {
-          const gathered = chunks;
-          const gatheredLength = length;
-          chunks = [];
-          length = 0;
-          await writeGathered(gathered, gatheredLength);
-        }
-      }
-      if (length > 0) await writeGathered(chunks, length);
+      await readInBatches(stream, { batchBytes: WRITE_SIZE, maxChunks: MAX_CHUNKS, onBatch: writeGathered });
     } finally {
       stream.destroy();
     }
