@@ -43,7 +43,11 @@ export interface FileTransferOptions {
   overwrite?: boolean;
   /** Use server-side copy and copyFrom fast paths when offered (default true). */
   fastPaths?: boolean;
-  /** Compare size and native checksums after the copy (default true). */
+  /**
+   * Check the copy against native checksums (the source's MD5, the target's
+   * stored one) (default true). false: only the size is checked, which is
+   * always done.
+   */
   verify?: boolean;
   /**
    * When to hash the bytes (size is always checked):
@@ -447,7 +451,9 @@ export async function transferFile(
       if (multiStream) opened?.stream.destroy();
       // A stream that checks the native MD5 itself needs no second hash; ranges
       // replace that stream in a multi-stream download, so they are hashed.
-      const nativeMd5 = opened?.verified && !multiStream ? undefined : sourceStat.checksums?.md5;
+      // verify: false skips the comparison (the size is still checked).
+      const nativeMd5 =
+        !verify || (opened?.verified && !multiStream) ? undefined : sourceStat.checksums?.md5;
       const checksum: ExpectedChecksum | undefined = nativeMd5
         ? { algorithm: 'md5', value: nativeMd5 }
         : undefined;

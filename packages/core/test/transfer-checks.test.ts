@@ -129,6 +129,18 @@ describe('sources that tell the stat with the read', () => {
     expect(await target.exists('b.bin')).toBe(false);
   });
 
+  it('with verify: false, the native MD5 is neither hashed nor compared (the size still is)', async () => {
+    const source = new OpenReadSource();
+    await source.write('a.bin', data);
+    source.claimedMd5 = md5(Buffer.from('other'));
+    const target = new MemoryAccessor();
+    expect(await transferFile(source, 'a.bin', target, 'a.bin', { verify: false })).toEqual({
+      size: data.length,
+      checksums: {},
+    });
+    expect(await target.exists('a.bin')).toBe(true);
+  });
+
   it('are not hashed again when the stream checks its own MD5', async () => {
     const source = new OpenReadSource();
     await source.write('a.bin', data);
