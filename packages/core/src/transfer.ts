@@ -452,8 +452,7 @@ export async function transferFile(
       // A stream that checks the native MD5 itself needs no second hash; ranges
       // replace that stream in a multi-stream download, so they are hashed.
       // verify: false skips the comparison (the size is still checked).
-      const nativeMd5 =
-        !verify || (opened?.verified && !multiStream) ? undefined : sourceStat.checksums?.md5;
+      const nativeMd5 = !verify || (opened?.verified && !multiStream) ? undefined : sourceStat.checksums?.md5;
       const checksum: ExpectedChecksum | undefined = nativeMd5
         ? { algorithm: 'md5', value: nativeMd5 }
         : undefined;

@@ -20,7 +20,7 @@ describe('readInBatches', () => {
     const flat = batches.flat();
     expect(flat).toHaveLength(chunks.length);
     // The same Buffer objects: nothing joined or copied.
-    flat.forEach((chunk, index) => expect(chunk).toBe(chunks[index]));
+    for (const [index, chunk] of flat.entries()) expect(chunk).toBe(chunks[index]);
     // Every batch but the last reaches the size.
     for (const batch of batches.slice(0, -1))
       expect(batch.reduce((sum, chunk) => sum + chunk.length, 0)).toBeGreaterThanOrEqual(64 * KiB);
