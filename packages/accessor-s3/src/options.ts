@@ -51,14 +51,6 @@ export interface S3AccessorOptions {
    * Env: STOWAGE_S3_SIGN_PAYLOAD=1.
    */
   signPayload?: boolean;
-  /**
-   * The HTTP client under the SDK (for a client the accessor creates, and
-   * no `clientConfig.requestHandler` given): 'undici' (default) receives a
-   * body for about half the CPU of 'node' (`node:http`, the SDK's own
-   * handler): a 1 GiB download in four ranges read to nowhere, 0.97-1.1 s
-   * against 1.3-1.4 s. Env: STOWAGE_S3_HTTP_CLIENT.
-   */
-  httpClient?: 'undici' | 'node';
 }
 
 /** A yes/no variable: 1, true or yes (any case) mean yes. */
@@ -68,7 +60,7 @@ const isYes = (value: string) => /^(1|true|yes)$/i.test(value);
  * Options from `STOWAGE_S3_*` variables (or the `STOWAGE_TEST_S3_*` ones the
  * test backends export): BUCKET (required), PREFIX, ENDPOINT, REGION,
  * ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, FORCE_PATH_STYLE,
- * PART_SIZE, QUEUE_SIZE, SIGN_PAYLOAD, HTTP_CLIENT. Without keys the SDK's default credential chain
+ * PART_SIZE, QUEUE_SIZE, SIGN_PAYLOAD. Without keys the SDK's default credential chain
  * (AWS_* variables, profiles, instance roles) applies.
  */
 export function s3AccessorOptionsFromEnv(env: Env = process.env): S3AccessorOptions {
@@ -103,17 +95,6 @@ export function s3AccessorOptionsFromEnv(env: Env = process.env): S3AccessorOpti
   if (partSize !== undefined) options.partSize = partSize;
   const queueSize = positiveIntegerFromEnv('STOWAGE_S3_QUEUE_SIZE', read('QUEUE_SIZE'));
   if (queueSize !== undefined) options.queueSize = queueSize;
-  const httpClient = read('HTTP_CLIENT');
-  if (httpClient !== undefined) {
-    if (httpClient !== 'undici' && httpClient !== 'node')
-      throw new AccessorError(
-        `STOWAGE_S3_HTTP_CLIENT must be undici or node, not ${JSON.stringify(httpClient)}.`,
-        {
-          details: { variables: ['STOWAGE_S3_HTTP_CLIENT'] },
-        },
-      );
-    options.httpClient = httpClient;
-  }
   const signPayload = read('SIGN_PAYLOAD');
   if (signPayload !== undefined) options.signPayload = isYes(signPayload);
   return options;

@@ -68,7 +68,6 @@ import {
   type S3ResumeState,
   type UploadChecksumAlgorithm,
 } from './s3-resume.js';
-import { UndiciHttpHandler } from './undici-handler.js';
 import { useUnsignedPayloadWhenChecksummed } from './unsigned-payload.js';
 
 const MiB = 1024 * 1024;
@@ -221,8 +220,6 @@ export class S3Accessor extends BaseAccessor {
       const config: S3ClientConfig = { ...options.clientConfig };
       // Local and third-party endpoints rarely have per-bucket DNS names.
       if (config.endpoint !== undefined && config.forcePathStyle === undefined) config.forcePathStyle = true;
-      if (config.requestHandler === undefined && options.httpClient !== 'node')
-        config.requestHandler = new UndiciHttpHandler();
       this.client = new S3Client(config);
       if (options.signPayload !== true) useUnsignedPayloadWhenChecksummed(this.client);
       this.ownsClient = true;

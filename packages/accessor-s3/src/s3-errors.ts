@@ -65,12 +65,6 @@ const TRANSIENT = new Set([
   'EAI_AGAIN',
   'ENETUNREACH',
   'EHOSTUNREACH',
-  // undici's (the default HTTP client): a dropped connection, a stalled response.
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
 ]);
 
 export function isNotFound(error: unknown): boolean {

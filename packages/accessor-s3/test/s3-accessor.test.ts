@@ -420,22 +420,17 @@ describe('errors and configuration', () => {
       STOWAGE_S3_SECRET_ACCESS_KEY: 'secret',
       STOWAGE_S3_PREFIX: 'studio/projects',
       STOWAGE_S3_PART_SIZE: String(16 * MiB),
-      STOWAGE_S3_HTTP_CLIENT: 'node',
     });
     expect(options).toMatchObject({
       bucket: 'b',
       prefix: 'studio/projects',
       partSize: 16 * MiB,
-      httpClient: 'node',
       clientConfig: { endpoint: 'http://127.0.0.1:9000', region: 'us-east-1' },
     });
     expect(() => s3AccessorOptionsFromEnv({})).toThrow(/STOWAGE_S3_BUCKET/);
     expect(() => s3AccessorOptionsFromEnv({ STOWAGE_S3_BUCKET: 'b', STOWAGE_S3_PART_SIZE: 'lots' })).toThrow(
       /positive integer/,
     );
-    expect(() =>
-      s3AccessorOptionsFromEnv({ STOWAGE_S3_BUCKET: 'b', STOWAGE_S3_HTTP_CLIENT: 'curl' }),
-    ).toThrow(/undici or node/);
   });
 
   it('a custom endpoint gets path-style addressing; the prefix is normalised', async () => {
