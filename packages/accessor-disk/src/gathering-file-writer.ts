@@ -1,11 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import { WRITE_BATCH_BYTES, WRITE_BATCH_CHUNKS } from '@stowage/core';
 import { ProgressiveSync } from './progressive-sync.js';
-
-/** Bytes gathered before one file write (a socket yields 16-64 KiB pieces). */
-const WRITE_BYTES = 1024 * 1024;
-/** At most this many pieces per writev (the OS limit for one call is 1,024). */
-const MAX_PIECES = 256;
+import { writevAll } from './writev-all.js';
 
 export interface GatheringFileWriterOptions {
   /** Where the first byte goes (a resumed write continues at its offset). */
@@ -40,7 +37,7 @@ export class GatheringFileWriter extends Writable {
     handle: FileHandle,
     private readonly options: GatheringFileWriterOptions = {},
   ) {
-    super({ highWaterMark: WRITE_BYTES });
+    super({ highWaterMark: WRITE_BATCH_BYTES });
     this.handle = handle;
     this.position = options.start ?? 0;
     this.sync = options.flush ? new ProgressiveSync(handle) : undefined;
@@ -86,7 +83,7 @@ export class GatheringFileWriter extends Writable {
       this.pieces.push(chunk);
       this.gathered += chunk.length;
     }
-    if (this.gathered < WRITE_BYTES && this.pieces.length < MAX_PIECES) {
+    if (this.gathered < WRITE_BATCH_BYTES && this.pieces.length < WRITE_BATCH_CHUNKS) {
       callback();
       return;
     }
@@ -96,19 +93,12 @@ export class GatheringFileWriter extends Writable {
   private async flushPieces(): Promise<void> {
     const handle = this.handle;
     if (!handle) throw new Error('The file writer is closed.');
-    let pieces = this.pieces;
-    let length = this.gathered;
+    const pieces = this.pieces;
     this.pieces = [];
     this.gathered = 0;
-    while (length > 0) {
-      const { bytesWritten } = await handle.writev(pieces, this.position);
-      this.position += bytesWritten;
-      this.bytesWritten += bytesWritten;
-      length -= bytesWritten;
-      this.sync?.written(bytesWritten);
-      // A short writev (rare for files): the rest of the pieces again.
-      if (length > 0) pieces = remainder(pieces, bytesWritten);
-    }
+    const written = await writevAll(handle, pieces, this.position, (bytes) => this.sync?.written(bytes));
+    this.position += written;
+    this.bytesWritten += written;
   }
 
   private async finish(): Promise<void> {
@@ -120,18 +110,4 @@ export class GatheringFileWriter extends Writable {
     this.handle = undefined;
     await handle.close();
   }
-}
-
-/** The pieces after the first `skip` bytes. */
-function remainder(pieces: Buffer[], skip: number): Buffer[] {
-  const rest: Buffer[] = [];
-  for (const piece of pieces) {
-    if (skip >= piece.length) {
-      skip -= piece.length;
-      continue;
-    }
-    rest.push(skip > 0 ? piece.subarray(skip) : piece);
-    skip = 0;
-  }
-  return rest;
 }

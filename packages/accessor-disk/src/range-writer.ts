@@ -13,6 +13,7 @@ import {
 import { mapFsError } from './map-error.js';
 import { PrefixHasher } from './prefix-hasher.js';
 import { ProgressiveSync } from './progressive-sync.js';
+import { writevAll } from './writev-all.js';
 
 export interface DiskRangeWriterParts {
   handle: FileHandle;
@@ -74,13 +75,8 @@ export class DiskRangeWriter implements RangeWriter {
 
   async writeChunks(chunks: Uint8Array[], position: number): Promise<void> {
     const handle = this.open();
-    const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     try {
-      const { bytesWritten } = await handle.writev(chunks, position);
-      this.sync?.written(bytesWritten);
-      // A short writev (rare for files): the rest goes through write.
-      if (bytesWritten < length)
-        await this.write(Buffer.concat(chunks, length).subarray(bytesWritten), position + bytesWritten);
+      await writevAll(handle, chunks, position, (bytes) => this.sync?.written(bytes));
     } catch (error) {
       throw mapFsError(error, 'write', this.parts.resourceIdentifier);
     }

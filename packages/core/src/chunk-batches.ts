@@ -1,5 +1,10 @@
 import type { Readable } from 'node:stream';
 
+/** Bytes gathered before one file write: a socket yields 16-64 KiB pieces. */
+export const WRITE_BATCH_BYTES = 1024 * 1024;
+/** At most this many pieces per gathered write (one writev takes at most 1,024). */
+export const WRITE_BATCH_CHUNKS = 256;
+
 export interface ChunkBatchOptions {
   /** Bytes gathered before a batch is handed over (the last one may be smaller). */
   batchBytes: number;

@@ -1,5 +1,5 @@
 import type { Accessor, RangeWriter } from './accessor.js';
-import { readInBatches } from './chunk-batches.js';
+import { readInBatches, WRITE_BATCH_BYTES, WRITE_BATCH_CHUNKS } from './chunk-batches.js';
 import { positiveIntegerFromEnv } from './env.js';
 import { AccessorIntegrityError } from './errors.js';
 
@@ -25,11 +25,6 @@ export function defaultMultiStreamOptions(): Required<MultiStreamOptions> {
   };
 }
 
-/** Chunks gathered before one positioned write (a socket yields 16-64 KiB pieces). */
-const WRITE_SIZE = MiB;
-/** At most this many chunks per gathered write (the OS limit for one writev is 1,024). */
-const MAX_CHUNKS = 256;
-
 export interface CopyRangesOptions {
   source: Accessor;
   sourceResourceIdentifier: string;
@@ -48,7 +43,7 @@ export interface CopyRangesOptions {
 
 /**
  * Read [offset, size) of the source in `partSize` ranges, `streams` at a
- * time, each written at its position. Memory: streams x (2 x WRITE_SIZE,
+ * time, each written at its position. Memory: streams x (2 x WRITE_BATCH_BYTES,
  * one batch being written and one gathering, + the source stream's buffer).
  * The first failure stops the other ranges.
  */
@@ -75,7 +70,7 @@ export async function copyRanges(options: CopyRangesOptions): Promise<void> {
       end: end - 1,
       signal: controller.signal,
     });
-    // Socket-sized chunks gathered into WRITE_SIZE positioned writes, handed
+    // Socket-sized chunks gathered into WRITE_BATCH_BYTES positioned writes, handed
     // over as a list (one writev, no copy) where the writer takes one.
     let position = start;
     const writeGathered = async (chunks: Buffer[], length: number) => {
@@ -91,7 +86,11 @@ export async function copyRanges(options: CopyRangesOptions): Promise<void> {
       options.onProgress?.(transferred);
     };
     try {
-      await readInBatches(stream, { batchBytes: WRITE_SIZE, maxChunks: MAX_CHUNKS, onBatch: writeGathered });
+      await readInBatches(stream, {
+        batchBytes: WRITE_BATCH_BYTES,
+        maxChunks: WRITE_BATCH_CHUNKS,
+        onBatch: writeGathered,
+      });
     } finally {
       stream.destroy();
     }
