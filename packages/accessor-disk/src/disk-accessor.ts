@@ -426,8 +426,13 @@ export class DiskAccessor extends BaseAccessor {
       const save = resume?.save;
       if (save) await save({ temp: basename(temp), offset });
       // The stream owns the handle from here: it closes it, after an fsync
-      // when `flush` is on, before the pipeline settles.
-      const output = new GatheringFileWriter(handle, { flush: this.fsync, start: offset });
+      // when `flush` is on, before the pipeline settles. A resumable write's
+      // checkpoints flush every CHECKPOINT_BYTES already: no second series.
+      const output = new GatheringFileWriter(handle, {
+        flush: this.fsync,
+        progressive: save === undefined,
+        start: offset,
+      });
       const file = handle;
       handle = undefined;
       // A checkpoint only counts bytes flushed to the device: the offset is

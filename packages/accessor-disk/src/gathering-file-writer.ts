@@ -12,6 +12,8 @@ export interface GatheringFileWriterOptions {
    * files are also flushed progressively while written: ProgressiveSync).
    */
   flush?: boolean;
+  /** With `flush`: the background flushes (default true; off where checkpoints already flush as often). */
+  progressive?: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export class GatheringFileWriter extends Writable {
     super({ highWaterMark: WRITE_BATCH_BYTES });
     this.handle = handle;
     this.position = options.start ?? 0;
-    this.sync = options.flush ? new ProgressiveSync(handle) : undefined;
+    this.sync = options.flush && options.progressive !== false ? new ProgressiveSync(handle) : undefined;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

@@ -97,6 +97,16 @@ describe('GatheringFileWriter', () => {
     expect(calls.closed).toBe(true);
   });
 
+  it('with flush and progressive: false, only the final fsync', async () => {
+    const path = await tempFile();
+    const data = randomBytes(40 * MiB);
+    const { handle, calls } = await countingHandle(path, 'wx');
+    await pipeline(pieces(data, MiB), new GatheringFileWriter(handle, { flush: true, progressive: false }));
+    expect(md5(await readFile(path))).toBe(md5(data));
+    expect(calls.sync).toBe(1);
+    expect(calls.datasync).toBe(0);
+  });
+
   it('closes the handle when the source fails, and reports the source error', async () => {
     const path = await tempFile();
     const { handle, calls } = await countingHandle(path, 'wx');
