@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ChaosAccessor,
+  type Checkpoint,
   ComponentTransferError,
   MemoryCheckpointStore,
   OriginAccessor,
@@ -109,6 +110,65 @@ describe('DiskAccessor resume within one process', () => {
     expect(result.size).toBe(sourceBytes.length);
     expect(saves).toBe(0);
     await release?.();
+  });
+
+  it('starting over, the copy goes on with the read it opened: one more read (the tail), not three', async () => {
+    const sourceDisk = new DiskAccessor({ prefix: dir });
+    const target = new DiskAccessor({ prefix: join(dir, 'target') });
+    await target.makeContainer('', true);
+    const reads: Array<{ start?: number; end?: number }> = [];
+    const createReadStream = sourceDisk.createReadStream.bind(sourceDisk);
+    sourceDisk.createReadStream = (resourceIdentifier, options = {}) => {
+      reads.push({ start: options.start, end: options.end });
+      return createReadStream(resourceIdentifier, options);
+    };
+    const store = new MemoryCheckpointStore();
+    const saved: Checkpoint[] = [];
+    const watched = {
+      ...store,
+      load: store.load.bind(store),
+      remove: store.remove.bind(store),
+      lock: store.lock.bind(store),
+      save: async (key: string, checkpoint: Checkpoint) => {
+        saved.push(checkpoint);
+        await store.save(key, checkpoint);
+      },
+    };
+    const result = await transferFile(sourceDisk, 'plate.bin', target, 'plate.bin', {
+      checkpoints: { store: watched, key: 'k', threshold: 1 },
+      fastPaths: false,
+    });
+    expect(result.size).toBe(sourceBytes.length);
+    expect(sha256(await readFile(join(dir, 'target', 'plate.bin')))).toBe(sha256(sourceBytes));
+    // openRead's stream is not counted: only the fingerprint's tail was read apart.
+    expect(reads).toEqual([{ start: sourceBytes.length - MiB, end: sourceBytes.length - 1 }]);
+    // The head in the checkpoints is the SHA-256 of the first MiB, taken from the copy's own read.
+    expect(saved.length).toBeGreaterThan(1);
+    expect(saved[0]?.source.head).toBe(sha256(sourceBytes.subarray(0, MiB)));
+    expect(saved[0]?.source.tail).toBe(sha256(sourceBytes.subarray(-MiB)));
+    expect(store.size).toBe(0);
+  });
+
+  it('resuming from a checkpoint, the copy reopens the source at the offset', async () => {
+    const sourceDisk = new DiskAccessor({ prefix: dir });
+    const target = new DiskAccessor({ prefix: join(dir, 'target') });
+    await target.makeContainer('', true);
+    const chaos = new ChaosAccessor(target, [{ operation: 'write', afterBytes: 20 * MiB, times: 1 }]);
+    const reads: Array<number | undefined> = [];
+    const createReadStream = sourceDisk.createReadStream.bind(sourceDisk);
+    sourceDisk.createReadStream = (resourceIdentifier, options = {}) => {
+      reads.push(options.start);
+      return createReadStream(resourceIdentifier, options);
+    };
+    const store = new MemoryCheckpointStore();
+    const result = await transferFile(sourceDisk, 'plate.bin', chaos, 'plate.bin', {
+      checkpoints: { store, key: 'k', threshold: 1 },
+      fastPaths: false,
+    });
+    expect(result.resumedFrom).toBeGreaterThanOrEqual(8 * MiB);
+    expect(reads).toContain(result.resumedFrom);
+    expect(sha256(await readFile(join(dir, 'target', 'plate.bin')))).toBe(sha256(sourceBytes));
+    expect(await readdir(join(dir, 'target'))).toEqual(['plate.bin']);
   });
 
   it('addComponent resumes what a failed addComponent of the same component left', async () => {

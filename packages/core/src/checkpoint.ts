@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Accessor, ResourceStat } from './accessor.js';
 
 /** What identifies a source's bytes without reading them all (rclone's "size, modtime" plus two hashes). */
@@ -234,12 +235,20 @@ export function defaultCheckpointDirectory(env: NodeJS.ProcessEnv = process.env)
 
 const FINGERPRINT_SPAN = 1024 * 1024;
 
-/** Size, mtime and SHA-256 of the first and last MiB of a source, read with two range reads. */
+/**
+ * Size, mtime and SHA-256 of the first and last MiB of a source, read with
+ * two range reads. With `opened`, a read of the source from its first byte
+ * that the caller will go on to copy, the head comes from that stream
+ * instead (read ahead and put back, so the stream still yields every byte):
+ * a range read of its own cost an FTP source a new login, since a read
+ * stopped short closes its connection.
+ */
 export async function sourceFingerprint(
   accessor: Accessor,
   resourceIdentifier: string,
   stat: ResourceStat,
   signal?: AbortSignal,
+  opened?: Readable,
 ): Promise<SourceFingerprint> {
   const hashRange = async (start: number, end: number): Promise<string> => {
     const hash = createHash('sha256');
@@ -254,12 +263,57 @@ export async function sourceFingerprint(
     return hash.digest('hex');
   };
   const last = stat.size - 1;
+  const headEnd = Math.min(last, FINGERPRINT_SPAN - 1);
+  const peeked = opened ? await peekHead(opened, headEnd + 1) : undefined;
   return {
     size: stat.size,
     ...(stat.modified ? { modified: stat.modified.toISOString() } : {}),
-    head: await hashRange(0, Math.min(last, FINGERPRINT_SPAN - 1)),
+    head: peeked ? createHash('sha256').update(peeked).digest('hex') : await hashRange(0, headEnd),
     tail: await hashRange(Math.max(0, stat.size - FINGERPRINT_SPAN), last),
   };
+}
+
+/**
+ * The first `length` bytes of a paused stream, read ahead and put back with
+ * `unshift`, so the stream still yields every byte. Undefined when the
+ * stream ends (or fails) first: a source shorter than announced is left to
+ * the copy to report.
+ */
+export function peekHead(stream: Readable, length: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (ended: boolean) => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('error', onEnd);
+      stream.off('close', onEnd);
+      const head = Buffer.concat(chunks, size);
+      if (ended) {
+        resolve(undefined);
+        return;
+      }
+      stream.unshift(head);
+      resolve(head.subarray(0, length));
+    };
+    const onEnd = () => settle(true);
+    const onReadable = () => {
+      let chunk: Buffer | null;
+      while (size < length && (chunk = stream.read() as Buffer | null) !== null) {
+        chunks.push(chunk);
+        size += chunk.length;
+      }
+      if (size >= length) settle(false);
+    };
+    if (stream.destroyed || stream.readableEnded) {
+      resolve(undefined);
+      return;
+    }
+    stream.on('readable', onReadable);
+    stream.once('end', onEnd);
+    stream.once('error', onEnd);
+    stream.once('close', onEnd);
+  });
 }
 
 export function sameFingerprint(a: SourceFingerprint, b: SourceFingerprint): boolean {

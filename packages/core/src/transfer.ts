@@ -179,8 +179,6 @@ export async function transferFile(
       opened?.destroy();
       throw error;
     });
-    // A resumable write opens the source at its offset instead.
-    if (store) opened?.destroy();
     const signalOption = options.signal ? { signal: options.signal } : {};
     const md5 = hashStream(checksum);
     const writeOptions = {
@@ -201,16 +199,40 @@ export async function transferFile(
     }
 
     const key = checkpoints.key;
-    const fingerprint = await sourceFingerprint(source, sourceResourceIdentifier, sourceStat, options.signal);
-    const { state, offset } = await resumePoint(store, fingerprint, sourceStat);
-    const algorithms = [
-      ...new Set([...(md5 ? ['md5' as const] : []), ...(checksum ? [checksum.algorithm] : [])]),
-    ];
-    const hashes = offset > 0 && algorithms.length > 0 ? await hashPrefix(offset, algorithms) : undefined;
-    const stream = await source.createReadStream(sourceResourceIdentifier, {
-      start: offset,
-      ...signalOption,
-    });
+    let fingerprint: SourceFingerprint;
+    let point: { state?: ResumeState; offset: number };
+    let hashes: PrefixHashes | undefined;
+    let stream: Readable;
+    try {
+      // The fingerprint's head comes from the read already open and, starting
+      // over, the copy goes on with that read: reopening it cost an FTP source
+      // a new login (47-450 ms on proftpd), and so did the head's range read.
+      fingerprint = await sourceFingerprint(
+        source,
+        sourceResourceIdentifier,
+        sourceStat,
+        options.signal,
+        opened,
+      );
+      point = await resumePoint(store, fingerprint, sourceStat);
+      const algorithms = [
+        ...new Set([...(md5 ? ['md5' as const] : []), ...(checksum ? [checksum.algorithm] : [])]),
+      ];
+      if (point.offset > 0 && algorithms.length > 0) hashes = await hashPrefix(point.offset, algorithms);
+      if (point.offset === 0 && opened && !opened.destroyed && !opened.readableEnded) {
+        stream = opened;
+      } else {
+        opened?.destroy();
+        stream = await source.createReadStream(sourceResourceIdentifier, {
+          start: point.offset,
+          ...signalOption,
+        });
+      }
+    } catch (error) {
+      opened?.destroy();
+      throw error;
+    }
+    const { state, offset } = point;
     let latest = state;
     try {
       const result = await target.write(targetResourceIdentifier, stream, {
@@ -423,6 +445,10 @@ export async function transferFile(
       source.openRead && !fastPathPossible()
         ? await source.openRead(sourceResourceIdentifier, options.signal ? { signal: options.signal } : {})
         : undefined;
+    // The read may fail before a copy pipes it (while a checkpoint loads, or
+    // the target prepares): an 'error' nobody listens to would end the
+    // process. The copy still sees the failure, in the stream's state.
+    opened?.stream.on('error', () => {});
     const sourceStat = opened?.stat ?? (await source.stat(sourceResourceIdentifier));
     let result: WriteResult | undefined;
     if (!opened && (options.fastPaths ?? true)) {

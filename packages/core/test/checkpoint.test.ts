@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type Checkpoint,
@@ -12,6 +13,7 @@ import {
   MemoryCheckpointStore,
   OriginAccessor,
   parseTempFileResumeState,
+  peekHead,
   sameFingerprint,
   sourceFingerprint,
 } from '../src/index.js';
@@ -137,6 +139,56 @@ describe('sourceFingerprint', () => {
     const { utimes } = await import('node:fs/promises');
     await utimes(path, new Date(), new Date(Date.now() + 10_000));
     expect(sameFingerprint(first, await fingerprint())).toBe(false);
+  });
+});
+
+describe('peekHead', () => {
+  const chunksOf = (total: number, size: number) =>
+    Array.from({ length: Math.ceil(total / size) }, (_, index) =>
+      Buffer.alloc(Math.min(size, total - index * size), index % 251),
+    );
+  const md5 = (buffers: Buffer[]) => {
+    const hash = createHash('md5');
+    for (const buffer of buffers) hash.update(buffer);
+    return hash.digest('hex');
+  };
+
+  it('returns the first bytes and puts them back: the stream still yields every byte, in order', async () => {
+    const chunks = chunksOf(300_000, 64 * 1024);
+    const stream = Readable.from(chunks, { objectMode: false });
+    const head = await peekHead(stream, 100_000);
+    expect(head?.length).toBe(100_000);
+    expect(md5([head!])).toBe(md5([Buffer.concat(chunks).subarray(0, 100_000)]));
+    const read: Buffer[] = [];
+    for await (const chunk of stream) read.push(chunk as Buffer);
+    expect(md5(read)).toBe(md5(chunks));
+  });
+
+  it('leaves the stream to a pipe afterwards (no readable listener keeps it paused)', async () => {
+    const chunks = chunksOf(200_000, 16 * 1024);
+    const stream = Readable.from(chunks, { objectMode: false });
+    expect((await peekHead(stream, 1000))?.length).toBe(1000);
+    const read: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => read.push(chunk));
+      stream.once('end', resolve);
+      stream.once('error', reject);
+    });
+    expect(md5(read)).toBe(md5(chunks));
+  });
+
+  it('is undefined when the stream ends or fails first; the failure stays visible to the copy', async () => {
+    expect(await peekHead(Readable.from(chunksOf(500, 100), { objectMode: false }), 1000)).toBeUndefined();
+    const failing = new Readable({
+      read() {
+        this.destroy(new Error('connection reset'));
+      },
+    });
+    expect(await peekHead(failing, 1000)).toBeUndefined();
+    expect(failing.errored?.message).toBe('connection reset');
+    const destroyed = Readable.from([Buffer.alloc(10)], { objectMode: false });
+    destroyed.destroy();
+    expect(await peekHead(destroyed, 5)).toBeUndefined();
   });
 });
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   AccessorIntegrityError,
@@ -127,6 +128,31 @@ describe('sources that tell the stat with the read', () => {
       AccessorIntegrityError,
     );
     expect(await target.exists('b.bin')).toBe(false);
+  });
+
+  it('a read that fails before the copy pipes it fails the transfer, not the process', async () => {
+    class FailingRead extends OpenReadSource {
+      override async openRead(resourceIdentifier: string): Promise<OpenedRead> {
+        const stat = await super.stat(resourceIdentifier);
+        const stream = new Readable({ read() {} });
+        setTimeout(() => stream.destroy(new Error('connection reset by peer')), 5);
+        return { stream, stat };
+      }
+    }
+    /** A target that takes its time before it reads (as one that checks its folder first). */
+    class SlowTarget extends MemoryAccessor {
+      override async write(resourceIdentifier: string, source: WriteSource, options: WriteOptions = {}) {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return super.write(resourceIdentifier, source, options);
+      }
+    }
+    const source = new FailingRead();
+    await source.write('a.bin', data);
+    const target = new SlowTarget();
+    await expect(transferFile(source, 'a.bin', target, 'a.bin', { retries: 0 })).rejects.toThrow(
+      'connection reset by peer',
+    );
+    expect(await target.exists('a.bin')).toBe(false);
   });
 
   it('with verify: false, the native MD5 is neither hashed nor compared (the size still is)', async () => {
