@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describeResumeConformance } from '@stowage/conformance';
-import { AccessorIntegrityError, type ResumeState } from '@stowage/core';
+import { AccessorIntegrityError, MemoryCheckpointStore, type ResumeState, transferFile } from '@stowage/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FtpAccessor } from '../src/index.js';
 import { isolatedAccessor, serverEnv, TARGETS } from './servers.js';
@@ -185,4 +185,34 @@ describe.each(TARGETS)('FTP resumable writes ($label)', ({ server, secure }) => 
     // Already gone: no error.
     await accessor.discardResume('target', { temp: name, offset: 1 });
   });
+});
+
+describe('resumable copies from an FTP source with a pool of one connection', () => {
+  it('finish: the fingerprint reads never wait for the connection the open read holds', async () => {
+    const source = await isolatedAccessor('proftpd', false, { poolSize: 1 });
+    const target = await isolatedAccessor('proftpd', false);
+    try {
+      const data = randomBytes(3 * 1024 * 1024 + 5);
+      await source.accessor.write('plate.bin', data);
+      const store = new MemoryCheckpointStore();
+      let saves = 0;
+      const watched = Object.assign(Object.create(store) as MemoryCheckpointStore, {
+        save: async (...args: Parameters<MemoryCheckpointStore['save']>) => {
+          saves++;
+          await store.save(...args);
+        },
+      });
+      const result = await transferFile(source.accessor, 'plate.bin', target.accessor, 'plate.bin', {
+        checkpoints: { store: watched, key: 'pool-of-one', threshold: 1 },
+        fastPaths: false,
+      });
+      expect(result.size).toBe(data.length);
+      expect(saves).toBeGreaterThan(0); // the resumable path, with its fingerprint
+      const root = serverEnv('proftpd').root;
+      expect(sha256(readFileSync(join(root, target.directory, 'plate.bin')))).toBe(sha256(data));
+    } finally {
+      await source.accessor.close();
+      await target.accessor.close();
+    }
+  }, 30_000);
 });

@@ -233,22 +233,20 @@ export function defaultCheckpointDirectory(env: NodeJS.ProcessEnv = process.env)
   return join(cache, 'stowage', 'checkpoints');
 }
 
-const FINGERPRINT_SPAN = 1024 * 1024;
+/** How much of each end of a source its fingerprint hashes. */
+export const FINGERPRINT_SPAN = 1024 * 1024;
 
 /**
  * Size, mtime and SHA-256 of the first and last MiB of a source, read with
- * two range reads. With `opened`, a read of the source from its first byte
- * that the caller will go on to copy, the head comes from that stream
- * instead (read ahead and put back, so the stream still yields every byte):
- * a range read of its own cost an FTP source a new login, since a read
- * stopped short closes its connection.
+ * two range reads; `head`, the source's first bytes when the caller has
+ * them already (peekHead of a read it opened), spares the first.
  */
 export async function sourceFingerprint(
   accessor: Accessor,
   resourceIdentifier: string,
   stat: ResourceStat,
   signal?: AbortSignal,
-  opened?: Readable,
+  head?: Uint8Array,
 ): Promise<SourceFingerprint> {
   const hashRange = async (start: number, end: number): Promise<string> => {
     const hash = createHash('sha256');
@@ -264,11 +262,11 @@ export async function sourceFingerprint(
   };
   const last = stat.size - 1;
   const headEnd = Math.min(last, FINGERPRINT_SPAN - 1);
-  const peeked = opened ? await peekHead(opened, headEnd + 1) : undefined;
+  const known = head && head.length > headEnd ? head.subarray(0, headEnd + 1) : undefined;
   return {
     size: stat.size,
     ...(stat.modified ? { modified: stat.modified.toISOString() } : {}),
-    head: peeked ? createHash('sha256').update(peeked).digest('hex') : await hashRange(0, headEnd),
+    head: known ? createHash('sha256').update(known).digest('hex') : await hashRange(0, headEnd),
     tail: await hashRange(Math.max(0, stat.size - FINGERPRINT_SPAN), last),
   };
 }

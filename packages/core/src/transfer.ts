@@ -4,6 +4,8 @@ import type { Accessor, RangeWriter, ResourceStat, WriteResult } from './accesso
 import {
   CheckpointSaver,
   type CheckpointStore,
+  FINGERPRINT_SPAN,
+  peekHead,
   type ResumeState,
   type SourceFingerprint,
   sameFingerprint,
@@ -204,30 +206,30 @@ export async function transferFile(
     let hashes: PrefixHashes | undefined;
     let stream: Readable;
     try {
-      // The fingerprint's head comes from the read already open and, starting
-      // over, the copy goes on with that read: reopening it cost an FTP source
-      // a new login (47-450 ms on proftpd), and so did the head's range read.
+      // The fingerprint's head comes from the read already open; a range read
+      // of its own cost an FTP source a new login (47-450 ms on proftpd),
+      // since a read stopped short closes its connection. The open read is
+      // not kept for the copy: it may hold the source's last free connection,
+      // which the fingerprint's tail needs (an FTP pool of one would wait
+      // forever).
+      const head = opened ? await peekHead(opened, FINGERPRINT_SPAN) : undefined;
+      opened?.destroy();
       fingerprint = await sourceFingerprint(
         source,
         sourceResourceIdentifier,
         sourceStat,
         options.signal,
-        opened,
+        head,
       );
       point = await resumePoint(store, fingerprint, sourceStat);
       const algorithms = [
         ...new Set([...(md5 ? ['md5' as const] : []), ...(checksum ? [checksum.algorithm] : [])]),
       ];
       if (point.offset > 0 && algorithms.length > 0) hashes = await hashPrefix(point.offset, algorithms);
-      if (point.offset === 0 && opened && !opened.destroyed && !opened.readableEnded) {
-        stream = opened;
-      } else {
-        opened?.destroy();
-        stream = await source.createReadStream(sourceResourceIdentifier, {
-          start: point.offset,
-          ...signalOption,
-        });
-      }
+      stream = await source.createReadStream(sourceResourceIdentifier, {
+        start: point.offset,
+        ...signalOption,
+      });
     } catch (error) {
       opened?.destroy();
       throw error;
