@@ -201,40 +201,29 @@ export async function transferFile(
     }
 
     const key = checkpoints.key;
-    let fingerprint: SourceFingerprint;
-    let point: { state?: ResumeState; offset: number };
-    let hashes: PrefixHashes | undefined;
-    let stream: Readable;
-    try {
-      // The fingerprint's head comes from the read already open; a range read
-      // of its own cost an FTP source a new login (47-450 ms on proftpd),
-      // since a read stopped short closes its connection. The open read is
-      // not kept for the copy: it may hold the source's last free connection,
-      // which the fingerprint's tail needs (an FTP pool of one would wait
-      // forever).
-      const head = opened ? await peekHead(opened, FINGERPRINT_SPAN) : undefined;
-      opened?.destroy();
-      fingerprint = await sourceFingerprint(
-        source,
-        sourceResourceIdentifier,
-        sourceStat,
-        options.signal,
-        head,
-      );
-      point = await resumePoint(store, fingerprint, sourceStat);
-      const algorithms = [
-        ...new Set([...(md5 ? ['md5' as const] : []), ...(checksum ? [checksum.algorithm] : [])]),
-      ];
-      if (point.offset > 0 && algorithms.length > 0) hashes = await hashPrefix(point.offset, algorithms);
-      stream = await source.createReadStream(sourceResourceIdentifier, {
-        start: point.offset,
-        ...signalOption,
-      });
-    } catch (error) {
-      opened?.destroy();
-      throw error;
-    }
-    const { state, offset } = point;
+    // The fingerprint's head comes from the read already open; a range read
+    // of its own cost an FTP source a new login (47-450 ms on proftpd), since
+    // a read stopped short closes its connection. The open read is not kept
+    // for the copy: it may hold the source's last free connection, which the
+    // fingerprint's tail needs (an FTP pool of one would wait forever).
+    const head = opened ? await peekHead(opened, FINGERPRINT_SPAN) : undefined;
+    opened?.destroy();
+    const fingerprint = await sourceFingerprint(
+      source,
+      sourceResourceIdentifier,
+      sourceStat,
+      options.signal,
+      head,
+    );
+    const { state, offset } = await resumePoint(store, fingerprint, sourceStat);
+    const algorithms = [
+      ...new Set([...(md5 ? ['md5' as const] : []), ...(checksum ? [checksum.algorithm] : [])]),
+    ];
+    const hashes = offset > 0 && algorithms.length > 0 ? await hashPrefix(offset, algorithms) : undefined;
+    const stream = await source.createReadStream(sourceResourceIdentifier, {
+      start: offset,
+      ...signalOption,
+    });
     let latest = state;
     try {
       const result = await target.write(targetResourceIdentifier, stream, {
