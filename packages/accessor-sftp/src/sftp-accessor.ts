@@ -316,6 +316,8 @@ export class SftpAccessor extends BaseAccessor {
             onContiguous: saver ? (position) => saver.progress(position) : undefined,
             // A resumable write keeps its partial on failure: the caller resumes or discards it.
             keepTempOnFailure: resume !== undefined,
+            // Checkpoints fsync the handle and a resumed write truncates it after the copy.
+            closeOnFinish: resume === undefined,
           },
         );
       });
@@ -701,30 +703,37 @@ export class SftpAccessor extends BaseAccessor {
       onProgress?: ((bytes: number) => void) | undefined;
       onContiguous?: ((position: number) => void) | undefined;
       keepTempOnFailure?: boolean;
+      /** The writer closes the handle right after its last WRITE (nothing uses the handle after `fill`). */
+      closeOnFinish?: boolean;
     } = {},
   ): Promise<WriteResult> {
     let open = true;
     let tempExists = true;
     let succeeded = false;
+    let writer: PipelinedWriteStream | undefined;
     try {
       const { chunkSize, concurrency } = this.transferShape(sftp);
-      const writer = new PipelinedWriteStream(sftp, handle, {
+      const fsync = this.options.fsync ?? false;
+      writer = new PipelinedWriteStream(sftp, handle, {
         chunkSize,
         concurrency,
         start: writeOptions.start,
         onProgress: writeOptions.onProgress,
         onContiguous: writeOptions.onContiguous,
+        closeOnFinish: writeOptions.closeOnFinish ? { fsync } : undefined,
       });
       const result = await fill(writer);
       throwIfAborted(op.signal);
-      if (this.options.fsync) await sftpCalls.fsync(sftp, handle);
-      open = false;
-      await sftpCalls.close(sftp, handle);
+      if (!writer.closeSent) {
+        if (fsync) await sftpCalls.fsync(sftp, handle);
+        open = false;
+        await sftpCalls.close(sftp, handle);
+      }
       tempExists = await this.publish(sftp, temp, target, overwrite, op);
       succeeded = true;
       return result;
     } finally {
-      if (open) await sftpCalls.close(sftp, handle).catch(() => {});
+      if (open && !writer?.closeSent) await sftpCalls.close(sftp, handle).catch(() => {});
       if (tempExists && (succeeded || !writeOptions.keepTempOnFailure)) await this.removeQuietly(sftp, temp);
     }
   }
@@ -740,8 +749,14 @@ export class SftpAccessor extends BaseAccessor {
         await sftpCalls.rename(sftp, temp, target);
         return false;
       }
-      // link(2) fails when the target exists: create-only, atomically.
-      if (await sftpCalls.hardlink(sftp, temp, target)) return true;
+      // link(2) fails when the target exists: create-only, atomically. The
+      // temp name goes in the same round trip, whether the link worked or not.
+      const sent = sftpCalls.hardlinkThenUnlink(sftp, temp, target);
+      if (sent) {
+        const [linked, unlinked] = await Promise.allSettled([sent.linked, sent.unlinked]);
+        if (linked.status === 'rejected') throw linked.reason;
+        return unlinked.status === 'rejected';
+      }
       await sftpCalls.rename(sftp, temp, target);
       return false;
     } catch (error) {

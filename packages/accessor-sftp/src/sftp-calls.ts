@@ -68,6 +68,33 @@ export const sftpCalls = {
   /** hardlink@openssh.com: link(2), which fails when the target exists. */
   hardlink: (sftp: SFTPWrapper, from: string, to: string) =>
     extension(sftp, (cb) => sftp.ext_openssh_hardlink(from, to, cb)),
+  /**
+   * hardlink@openssh.com, then the unlink of `from` without waiting for the
+   * link's reply: a server processes the requests about one file in the
+   * order it got them (SFTP v3 draft, section 6), so the unlink comes after
+   * the link, whatever its outcome. One round trip instead of two.
+   * Undefined, with nothing sent, when the server lacks the extension.
+   */
+  hardlinkThenUnlink: (
+    sftp: SFTPWrapper,
+    from: string,
+    to: string,
+  ): { linked: Promise<void>; unlinked: Promise<void> } | undefined => {
+    if (!channelOpen(sftp)) throw notConnected();
+    let settle: Callback<void> = () => {};
+    const linked = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve());
+    });
+    try {
+      // ssh2 throws synchronously, before sending anything, when the extension is missing.
+      sftp.ext_openssh_hardlink(from, to, (error) => settle(error));
+    } catch (error) {
+      if (error instanceof Error && /does not support this extended request/.test(error.message))
+        return undefined;
+      throw error;
+    }
+    return { linked, unlinked: call<void>(sftp, (cb) => sftp.unlink(from, cb)) };
+  },
   fsync: (sftp: SFTPWrapper, handle: Buffer) => extension(sftp, (cb) => sftp.ext_openssh_fsync(handle, cb)),
   /** copy-data: server-side copy between two open handles; length 0 copies to EOF. */
   copyData: (sftp: SFTPWrapper, from: Buffer, to: Buffer) =>
