@@ -48,14 +48,14 @@ describe('CoalescingSocket', () => {
     server?.close();
   });
 
-  it('sends the writes of one event-loop turn as one writev, in order', async () => {
+  it('sends the writes of one callback and its microtasks as one writev, in order', async () => {
     const target = await sink();
     server = target.server;
     const socket = new CoalescingSocket();
     socket.connect({ host: '127.0.0.1', port: target.port });
     await once(socket, 'connect');
     const sends = countSends(socket);
-    // Writes in one turn: after connect, as ssh2 makes them, in a callback and its microtasks.
+    // Writes in one callback (this async function's continuation) and a microtask it queues.
     socket.write(Buffer.from('one,'));
     socket.write(Buffer.from('two,'));
     await Promise.resolve();
@@ -67,6 +67,25 @@ describe('CoalescingSocket', () => {
     socket.end();
     expect((await target.received()).toString()).toBe('one,two,three;four');
     expect(sends).toEqual({ single: 1, gathered: 1, gatheredChunks: 3 });
+  });
+
+  it('sends at once when a packet of bulk data is queued', async () => {
+    const target = await sink();
+    server = target.server;
+    const socket = new CoalescingSocket();
+    socket.connect({ host: '127.0.0.1', port: target.port });
+    await once(socket, 'connect');
+    const sends = countSends(socket);
+    socket.write(Buffer.from('request;'));
+    expect(sends).toEqual({ single: 0, gathered: 0, gatheredChunks: 0 });
+    // 32 KiB queued: the batch leaves within this call, not after the callback.
+    socket.write(Buffer.alloc(32 * 1024, 1));
+    expect(sends).toEqual({ single: 0, gathered: 1, gatheredChunks: 2 });
+    socket.write(Buffer.from(';after'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sends).toEqual({ single: 1, gathered: 1, gatheredChunks: 2 });
+    socket.end();
+    expect((await target.received()).length).toBe('request;'.length + 32 * 1024 + ';after'.length);
   });
 
   it('keeps batching after net.Socket#connect, which resets an overridden write', async () => {
