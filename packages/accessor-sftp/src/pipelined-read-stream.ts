@@ -15,6 +15,28 @@ export interface PipelinedReadOptions {
   mapError: (error: unknown) => Error;
   /** Called once when the stream is done with the handle (closed or destroyed). */
   onClose: () => void;
+  /**
+   * A READ of `length` bytes at `start` sent before the stream existed
+   * (`readOnce`, with the fstat that told `end`): it becomes the first chunk,
+   * completed by further READs if it came back short.
+   */
+  first?: { length: number; data: Promise<Buffer> } | undefined;
+}
+
+/** One READ request: up to `length` bytes at `position` (fewer at EOF, none past it). */
+export function readOnce(
+  sftp: SFTPWrapper,
+  handle: Buffer,
+  position: number,
+  length: number,
+): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    if (!channelOpen(sftp)) return reject(new Error('Not connected: the SFTP channel is closed'));
+    const buffer = Buffer.allocUnsafe(length);
+    sftp.read(handle, buffer, 0, length, position, (error, bytes) =>
+      error ? reject(error) : resolve(buffer.subarray(0, bytes)),
+    );
+  });
 }
 
 /**
@@ -38,6 +60,22 @@ export class PipelinedReadStream extends Readable {
     super({ highWaterMark: options.chunkSize });
     this.position = options.start;
     this.end = options.end;
+    if (options.first) this.adoptFirst(options.first);
+  }
+
+  private adoptFirst(first: { length: number; data: Promise<Buffer> }): void {
+    const start = this.position;
+    const length = Math.min(first.length, this.end - start);
+    if (length <= 0) return;
+    const data = first.data.then(async (chunk) => {
+      if (chunk.length >= length) return chunk.subarray(0, length);
+      if (chunk.length === 0) return chunk;
+      const rest = await this.readFully(start + chunk.length, length - chunk.length);
+      return Buffer.concat([chunk, rest]);
+    });
+    data.catch(() => {});
+    this.queue.push({ length, data });
+    this.position += length;
   }
 
   override _read(): void {

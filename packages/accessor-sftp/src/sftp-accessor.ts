@@ -31,7 +31,7 @@ import {
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { SftpConnectionPool } from './connection-pool.js';
 import type { SftpAccessorOptions } from './options.js';
-import { PipelinedReadStream } from './pipelined-read-stream.js';
+import { PipelinedReadStream, readOnce } from './pipelined-read-stream.js';
 import { PipelinedWriteStream } from './pipelined-write-stream.js';
 import {
   CheckpointSaver,
@@ -49,6 +49,8 @@ import {
   toAccessorError,
 } from './sftp-errors.js';
 
+/** The READ sent with a read's fstat: a small file's whole content, without a buffer of a full chunk per file. */
+const FIRST_READ_BYTES = 64 * 1024;
 /** Writes of this size or more check for an existing target before any byte moves. */
 const EARLY_EXISTS_CHECK_BYTES = 4 * 1024 * 1024;
 
@@ -202,12 +204,23 @@ export class SftpAccessor extends BaseAccessor {
       const root = await this.root(lease.sftp);
       const path = await this.resolve(lease.sftp, root, segments, true, op);
       handle = await sftpCalls.open(lease.sftp, path, 'r');
+      const start = Math.max(0, options.start ?? 0);
+      const { chunkSize, concurrency } = this.transferShape(lease.sftp);
+      // The first READ goes out with the fstat, before the size is known: the
+      // handle is confined already, and a file of one chunk (a frame, a
+      // thumbnail) then needs no further round trip.
+      // Small, so the buffer of a larger request is not allocated for every file.
+      const length = Math.min(
+        FIRST_READ_BYTES,
+        chunkSize,
+        options.end === undefined ? Infinity : options.end + 1 - start,
+      );
+      const first = length > 0 ? { length, data: readOnce(lease.sftp, handle, start, length) } : undefined;
+      first?.data.catch(() => {});
       const stats = await sftpCalls.fstat(lease.sftp, handle);
       if (stats.isDirectory()) throw new AccessorResourceInvalidError(op);
       throwIfAborted(op.signal);
-      const start = Math.max(0, options.start ?? 0);
       const end = Math.min(options.end === undefined ? stats.size : options.end + 1, stats.size);
-      const { chunkSize, concurrency } = this.transferShape(lease.sftp);
       const stream = new PipelinedReadStream(lease.sftp, handle, {
         start,
         end: Math.max(start, end),
@@ -215,6 +228,7 @@ export class SftpAccessor extends BaseAccessor {
         concurrency,
         mapError: (error) => toAccessorError(error, op),
         onClose: () => lease.release(),
+        first,
       });
       handle = undefined;
       const signal = op.signal;

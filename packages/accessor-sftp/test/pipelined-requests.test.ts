@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { AccessorResourceExistsError } from '@stowage/core';
+import { AccessorResourceExistsError, readAll } from '@stowage/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SftpAccessor } from '../src/index.js';
 import { isolatedAccessor, localNames } from './helpers.js';
@@ -18,18 +18,25 @@ interface Call {
   unansweredWrites: number;
   /** hardlink requests sent and not yet answered. */
   unansweredLinks: number;
+  /** READ requests sent and not yet answered. */
+  unansweredReads: number;
 }
 
 /** Record the SFTP requests the client sends, with what was still unanswered at each. */
 function recordRequests() {
   const calls: Call[] = [];
-  const unanswered = { write: 0, link: 0 };
+  const unanswered = { write: 0, link: 0, read: 0 };
   const originals = new Map<string, (...args: unknown[]) => unknown>();
-  const wrap = (name: string, counter?: 'write' | 'link') => {
+  const wrap = (name: string, counter?: 'write' | 'link' | 'read') => {
     const original = SFTP.prototype[name]!;
     originals.set(name, original);
     SFTP.prototype[name] = function (this: unknown, ...args: unknown[]) {
-      calls.push({ name, unansweredWrites: unanswered.write, unansweredLinks: unanswered.link });
+      calls.push({
+        name,
+        unansweredWrites: unanswered.write,
+        unansweredLinks: unanswered.link,
+        unansweredReads: unanswered.read,
+      });
       if (counter) {
         const callback = args.at(-1) as (...results: unknown[]) => void;
         unanswered[counter]++;
@@ -46,6 +53,8 @@ function recordRequests() {
   wrap('ext_openssh_fsync');
   wrap('close');
   wrap('unlink');
+  wrap('fstat');
+  wrap('read', 'read');
   return {
     calls,
     restore() {
@@ -110,6 +119,37 @@ describe('requests sent without waiting for the previous reply', () => {
     expect(closes).toHaveLength(1);
     expect(closes[0]!.unansweredWrites).toBe(0);
     expect(readFileSync(join(localPath, 'resumable.bin')).equals(data)).toBe(true);
+  });
+
+  it('sends the first READ with the fstat: a small file is read in the same round trip', async () => {
+    const small = randomBytes(3000);
+    const large = randomBytes(700 * 1024 + 11);
+    await accessor.makeContainer('read');
+    await accessor.write('read/small.bin', small);
+    await accessor.write('read/large.bin', large);
+    recorder = recordRequests();
+    const opened = await accessor.openRead!('read/small.bin');
+    expect(opened.stat.size).toBe(small.length);
+    expect((await readAll(opened.stream)).equals(small)).toBe(true);
+    expect(recorder.calls.filter((call) => call.name === 'read')).toHaveLength(1);
+    const fstat = recorder.calls.find((call) => call.name === 'fstat')!;
+    expect(fstat.unansweredReads).toBe(1);
+    // Larger files and ranges: the first READ is the first piece, the rest follows.
+    expect((await readAll(await accessor.createReadStream('read/large.bin'))).equals(large)).toBe(true);
+    const ranges = [
+      [0, 0],
+      [10, 70_000],
+      [65_535, 65_536],
+      [100_000, 700 * 1024 + 10],
+      [700 * 1024, 800 * 1024],
+    ] as const;
+    for (const [start, end] of ranges) {
+      const range = await readAll(await accessor.createReadStream('read/large.bin', { start, end }));
+      expect(range.equals(large.subarray(start, end + 1))).toBe(true);
+    }
+    expect(
+      (await readAll(await accessor.createReadStream('read/large.bin', { start: 800 * 1024 }))).length,
+    ).toBe(0);
   });
 
   it('create-only: the temp name is unlinked in the link round trip; a refused write keeps the target and leaves no temp', async () => {
