@@ -189,7 +189,7 @@ export class SftpConnectionPool {
         });
       });
       // Our own socket, connecting before ssh2 sees it (ssh2 then waits for
-      // its 'connect'), so the writes of one event-loop turn leave together.
+      // its 'connect'), so small SSH packets written together leave together.
       const socket = new CoalescingSocket();
       socket.connect({ host: config.host!, port: config.port! });
       client.connect({ ...config, sock: socket });

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { SFTPWrapper } from 'ssh2';
-import { channelOpen } from './sftp-calls.js';
+import { channelOpen, sftpCalls } from './sftp-calls.js';
 
 export interface PipelinedReadOptions {
   /** First byte (inclusive). */
@@ -24,19 +24,14 @@ export interface PipelinedReadOptions {
 }
 
 /** One READ request: up to `length` bytes at `position` (fewer at EOF, none past it). */
-export function readOnce(
+export async function readOnce(
   sftp: SFTPWrapper,
   handle: Buffer,
   position: number,
   length: number,
 ): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    if (!channelOpen(sftp)) return reject(new Error('Not connected: the SFTP channel is closed'));
-    const buffer = Buffer.allocUnsafe(length);
-    sftp.read(handle, buffer, 0, length, position, (error, bytes) =>
-      error ? reject(error) : resolve(buffer.subarray(0, bytes)),
-    );
-  });
+  const buffer = Buffer.allocUnsafe(length);
+  return buffer.subarray(0, await sftpCalls.read(sftp, handle, buffer, 0, length, position));
 }
 
 /**
@@ -127,12 +122,14 @@ export class PipelinedReadStream extends Readable {
     const buffer = Buffer.allocUnsafe(length);
     let filled = 0;
     while (filled < length) {
-      const count = await new Promise<number>((resolve, reject) => {
-        if (!channelOpen(this.sftp)) return reject(new Error('Not connected: the SFTP channel is closed'));
-        this.sftp.read(this.handle, buffer, filled, length - filled, position + filled, (error, bytes) =>
-          error ? reject(error) : resolve(bytes),
-        );
-      });
+      const count = await sftpCalls.read(
+        this.sftp,
+        this.handle,
+        buffer,
+        filled,
+        length - filled,
+        position + filled,
+      );
       if (count === 0) break;
       filled += count;
     }

@@ -33,7 +33,8 @@ export interface PipelinedWriteOptions {
  * own WriteStream waits for each reply, which caps throughput at one round
  * trip per chunk). Takes chunks from any stream source; backpressure holds
  * the in-flight bytes under concurrency x chunkSize. `finish` fires only after
- * the server acknowledged every byte. The caller owns and closes the handle.
+ * the server acknowledged every byte. The caller owns and closes the handle,
+ * unless `closeOnFinish` hands the close to the stream.
  */
 export class PipelinedWriteStream extends Writable {
   /** Whether the stream sent the handle's close (`closeOnFinish`); then the handle is no longer the caller's. */

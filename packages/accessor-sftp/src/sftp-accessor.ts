@@ -206,10 +206,9 @@ export class SftpAccessor extends BaseAccessor {
       handle = await sftpCalls.open(lease.sftp, path, 'r');
       const start = Math.max(0, options.start ?? 0);
       const { chunkSize, concurrency } = this.transferShape(lease.sftp);
-      // The first READ goes out with the fstat, before the size is known: the
-      // handle is confined already, and a file of one chunk (a frame, a
-      // thumbnail) then needs no further round trip.
-      // Small, so the buffer of a larger request is not allocated for every file.
+      // The first READ (FIRST_READ_BYTES) goes out with the fstat, before the
+      // size is known: the handle is confined already, and a small file then
+      // needs no further round trip.
       const length = Math.min(
         FIRST_READ_BYTES,
         chunkSize,

@@ -31,14 +31,18 @@ function call<T>(sftp: SFTPWrapper, run: (callback: Callback<T>) => void): Promi
   });
 }
 
+/** ssh2 throws this synchronously, before sending anything, for an extension the server lacks. */
+function isMissingExtension(error: unknown): boolean {
+  return error instanceof Error && /does not support this extended request/.test(error.message);
+}
+
 function extension(sftp: SFTPWrapper, run: (callback: Callback<void>) => void): Promise<boolean> {
   return new Promise<boolean>((resolve, reject) => {
     if (!channelOpen(sftp)) return reject(notConnected());
     try {
       run((error) => (error ? reject(error) : resolve(true)));
     } catch (error) {
-      if (error instanceof Error && /does not support this extended request/.test(error.message))
-        resolve(false);
+      if (isMissingExtension(error)) resolve(false);
       else reject(error);
     }
   });
@@ -61,6 +65,18 @@ export const sftpCalls = {
   fsetstat: (sftp: SFTPWrapper, handle: Buffer, attributes: InputAttributes) =>
     call<void>(sftp, (cb) => sftp.fsetstat(handle, attributes, cb)),
   close: (sftp: SFTPWrapper, handle: Buffer) => call<void>(sftp, (cb) => sftp.close(handle, cb)),
+  /** One READ request into `buffer` at `offset`: the byte count, 0 at EOF. */
+  read: (
+    sftp: SFTPWrapper,
+    handle: Buffer,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ) =>
+    call<number>(sftp, (cb) =>
+      sftp.read(handle, buffer, offset, length, position, (error, bytes) => cb(error, bytes)),
+    ),
 
   /** posix-rename@openssh.com: rename that replaces the target atomically. */
   posixRename: (sftp: SFTPWrapper, from: string, to: string) =>
@@ -81,17 +97,18 @@ export const sftpCalls = {
     to: string,
   ): { linked: Promise<void>; unlinked: Promise<void> } | undefined => {
     if (!channelOpen(sftp)) throw notConnected();
-    let settle: Callback<void> = () => {};
+    // ssh2 throws synchronously when nothing was sent: the unlink must not follow then.
+    let thrown: unknown;
     const linked = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error ? reject(error) : resolve());
+      try {
+        sftp.ext_openssh_hardlink(from, to, (error) => (error ? reject(error) : resolve()));
+      } catch (error) {
+        thrown = error;
+      }
     });
-    try {
-      // ssh2 throws synchronously, before sending anything, when the extension is missing.
-      sftp.ext_openssh_hardlink(from, to, (error) => settle(error));
-    } catch (error) {
-      if (error instanceof Error && /does not support this extended request/.test(error.message))
-        return undefined;
-      throw error;
+    if (thrown !== undefined) {
+      if (isMissingExtension(thrown)) return undefined;
+      throw thrown;
     }
     return { linked, unlinked: call<void>(sftp, (cb) => sftp.unlink(from, cb)) };
   },

@@ -42,6 +42,15 @@ function countSends(socket: Socket) {
   return counts;
 }
 
+/** A CoalescingSocket connected to a fresh sink, with its sends counted from now on. */
+async function connectedSocket() {
+  const target = await sink();
+  const socket = new CoalescingSocket();
+  socket.connect({ host: '127.0.0.1', port: target.port });
+  await once(socket, 'connect');
+  return { target, socket, sends: countSends(socket) };
+}
+
 describe('CoalescingSocket', () => {
   let server: Server | undefined;
   afterEach(() => {
@@ -49,12 +58,8 @@ describe('CoalescingSocket', () => {
   });
 
   it('sends the writes of one callback and its microtasks as one writev, in order', async () => {
-    const target = await sink();
+    const { target, socket, sends } = await connectedSocket();
     server = target.server;
-    const socket = new CoalescingSocket();
-    socket.connect({ host: '127.0.0.1', port: target.port });
-    await once(socket, 'connect');
-    const sends = countSends(socket);
     // Writes in one callback (this async function's continuation) and a microtask it queues.
     socket.write(Buffer.from('one,'));
     socket.write(Buffer.from('two,'));
@@ -70,12 +75,8 @@ describe('CoalescingSocket', () => {
   });
 
   it('sends at once when a packet of bulk data is queued', async () => {
-    const target = await sink();
+    const { target, socket, sends } = await connectedSocket();
     server = target.server;
-    const socket = new CoalescingSocket();
-    socket.connect({ host: '127.0.0.1', port: target.port });
-    await once(socket, 'connect');
-    const sends = countSends(socket);
     socket.write(Buffer.from('request;'));
     expect(sends).toEqual({ single: 0, gathered: 0, gatheredChunks: 0 });
     // 32 KiB queued: the batch leaves within this call, not after the callback.
