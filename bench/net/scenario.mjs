@@ -20,7 +20,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { start } from '../../tools/backends/index.mjs';
 import { median, report, runCommand, writeResults } from '../lib.mjs';
 import { BACKENDS } from './backends.mjs';
@@ -31,6 +31,9 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const DIRECTIONS = process.env.BENCH_DIRECTIONS ?? 'up,down';
 const CHILD = new URL('./stowage-child.mjs', import.meta.url).pathname;
+const LIBRARY_CHILD = new URL('./library-child.mjs', import.meta.url).pathname;
+// BENCH_FLOOR=1: a third contender, the bare client library (library-child.mjs).
+const FLOOR = process.env.BENCH_FLOOR === '1';
 
 /** rclone from Debian when missing (root only, as the test servers). */
 export function ensureRclone() {
@@ -49,6 +52,19 @@ function fill(path, size) {
     writeSync(fd, block, 0, Math.min(block.length, size - written));
   }
   closeSync(fd);
+}
+
+/** Files below `root`/`name`, relative to `root` with / separators. */
+function relativeFiles(root, name) {
+  if (!statSync(join(root, name)).isDirectory()) return [name];
+  return readdirSync(join(root, name), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) =>
+      relative(root, join(entry.parentPath ?? entry.path, entry.name))
+        .split(sep)
+        .join('/'),
+    )
+    .sort();
 }
 
 /** Bytes and files under a local path (to check a download is complete). */
@@ -143,7 +159,7 @@ export async function runNetworkScenario(kind) {
     const stamp = Date.now().toString(36);
     console.log(
       `${kind} (${backend.server} on loopback), ${RUNS} runs, concurrency ${CONCURRENCY}, ` +
-        'Stowage and rclone interleaved; times are whole-process wall times',
+        `Stowage${FLOOR ? ', the bare client library' : ''} and rclone interleaved; times are whole-process wall times`,
     );
 
     // Each step as it finishes, so a long run that dies still leaves its numbers.
@@ -163,6 +179,16 @@ export async function runNetworkScenario(kind) {
       step('stowage', `${job.op} ${job.remoteDir}`, run);
       return { ...run, ...JSON.parse(readFileSync(resultFile, 'utf8')) };
     };
+    const library = async (job) => {
+      const resultFile = join(root, 'library-result.json');
+      const run = await runCommand(
+        process.execPath,
+        [LIBRARY_CHILD, JSON.stringify({ ...job, backend: kind, resultFile })],
+        { env: childEnv },
+      );
+      step('library', `${job.op} ${job.remoteDir}`, run);
+      return { ...run, ...JSON.parse(readFileSync(resultFile, 'utf8')) };
+    };
     // --retries 1: a failed copy must fail the benchmark, not be redone inside the timing.
     const rcloneRun = async (args) => {
       const run = await runCommand('rclone', ['--retries', '1', ...args], { env: rcloneEnv });
@@ -172,9 +198,18 @@ export async function runNetworkScenario(kind) {
 
     for (const item of cases(data)) {
       item.make();
+      const listFile = join(root, `files-${item.name}.json`);
+      writeFileSync(listFile, JSON.stringify(relativeFiles(data, item.name)));
+      const libraryJob = {
+        listFile,
+        localRoot: data,
+        size: item.bytes,
+        big: item.files === 1,
+        concurrency: Math.max(item.concurrency, 1),
+      };
       const transfers = ['--transfers', String(Math.max(item.concurrency, 1)), ...(rclone.flags ?? [])];
-      const up = { stowage: [], rclone: [] };
-      const down = { stowage: [], rclone: [] };
+      const up = { stowage: [], rclone: [], library: [] };
+      const down = { stowage: [], rclone: [], library: [] };
       let kept; // the last Stowage upload: both sides download it
       for (let run = 0; run < RUNS; run++) {
         const remoteDir = `bench-${stamp}/s-${item.name}-${run}`;
@@ -198,6 +233,11 @@ export async function runNetworkScenario(kind) {
             const target = `${rclone.remote}/${rcloneDir}/${item.name}`;
             up.rclone.push(await rcloneRun([item.copy, join(data, item.name), target, ...transfers]));
             await remove(rcloneDir);
+          },
+          async () => {
+            const libraryDir = `bench-${stamp}/l-${item.name}-${run}`;
+            up.library.push(await library({ ...libraryJob, op: 'upload', remoteDir: libraryDir }));
+            await remove(libraryDir);
           },
         ];
         // BENCH_DIRECTIONS=down: Stowage still uploads (the downloads need it), untimed and unreported.
@@ -236,6 +276,10 @@ export async function runNetworkScenario(kind) {
             check('rclone', tally(target), item);
             rmSync(rcloneDir, { recursive: true, force: true });
           },
+          async () => {
+            // To nowhere: the child checks the byte count itself.
+            down.library.push(await library({ ...libraryJob, op: 'download', remoteDir: kept.remoteDir }));
+          },
         ];
         for (const task of order(steps, run)) await task();
       }
@@ -257,6 +301,12 @@ export async function runNetworkScenario(kind) {
           referenceMs: times.rclone.length ? median(times.rclone.map((entry) => entry.ms)) : undefined,
           stowagePeakRssMiB: peak(times.stowage),
           referencePeakRssMiB: peak(times.rclone),
+          ...(times.library.length
+            ? {
+                floorMs: median(times.library.map((entry) => entry.ms)),
+                floorTransferMs: median(times.library.map((entry) => entry.transferMs)),
+              }
+            : {}),
           runs: times,
           note:
             `addComponent ${median(times.stowage.map((entry) => entry.transferMs)).toFixed(0)} ms, ` +
@@ -271,9 +321,16 @@ export async function runNetworkScenario(kind) {
   }
 }
 
-/** Stowage then rclone, swapped on odd runs; BENCH_ONLY=stowage (profiling) drops rclone. */
-function order([stowageStep, rcloneStep], run) {
+/**
+ * Stowage then rclone, swapped on odd runs (with BENCH_FLOOR=1, the library
+ * too, each going first in turn); BENCH_ONLY=stowage (profiling) drops the others.
+ */
+function order([stowageStep, rcloneStep, libraryStep], run) {
   if (process.env.BENCH_ONLY === 'stowage') return [stowageStep];
+  if (FLOOR) {
+    const steps = [stowageStep, rcloneStep, libraryStep];
+    return steps.map((_, index) => steps[(index + run) % steps.length]);
+  }
   return run % 2 ? [rcloneStep, stowageStep] : [stowageStep, rcloneStep];
 }
 
