@@ -28,6 +28,7 @@ import {
   markAppearedDuringWrite,
   normalizeResourceIdentifier,
   type OpenedRead,
+  type OpenReadOptions,
   OperationAbortedError,
   type ReadStreamOptions,
   type ResourceStat,
@@ -247,21 +248,24 @@ export class AzureBlobAccessor extends BaseAccessor {
     const ranged = options.start !== undefined || options.end !== undefined;
     const count = options.end === undefined ? undefined : options.end - start + 1;
     if (count !== undefined && count <= 0) return Readable.from([]);
-    const opened = await this.download(segments, start, count, ranged, op);
+    // A range cannot be checked against the whole blob's MD5.
+    const opened = await this.download(segments, start, count, !ranged, op);
     return opened?.stream ?? Readable.from([]);
   }
 
   /**
    * The whole blob with its download headers as the stat: one request
-   * instead of HEAD + GET. The stream checks the stored Content-MD5 itself.
+   * instead of HEAD + GET. The stream checks the stored Content-MD5 itself,
+   * unless the caller checks it (`verify: false`).
    */
-  async openRead(resourceIdentifier: string, options: { signal?: AbortSignal } = {}): Promise<OpenedRead> {
+  async openRead(resourceIdentifier: string, options: OpenReadOptions = {}): Promise<OpenedRead> {
     const { segments, op } = this.readTarget(resourceIdentifier, options.signal);
-    const opened = await this.download(segments, 0, undefined, false, op);
+    const verify = options.verify ?? true;
+    const opened = await this.download(segments, 0, undefined, verify, op);
     // An empty blob answers a whole read with InvalidRange.
     if (!opened) return { stream: Readable.from([]), stat: await this.stat(resourceIdentifier) };
     const stat = blobStat(opened.response);
-    return { stream: opened.stream, stat, verified: stat.checksums?.md5 !== undefined };
+    return { stream: opened.stream, stat, verified: verify && stat.checksums?.md5 !== undefined };
   }
 
   /** A read's identifier checked: a file, never the root; not aborted yet. */
@@ -280,12 +284,12 @@ export class AzureBlobAccessor extends BaseAccessor {
     return this.urlCopy && source.capabilities.presignRead && source.capabilities.url === 'presigned';
   }
 
-  /** A download, checked against the stored Content-MD5 when whole; undefined when the range is empty. */
+  /** A download, checked against the stored Content-MD5 when `checkMd5`; undefined when the range is empty. */
   private async download(
     segments: string[],
     start: number,
     count: number | undefined,
-    ranged: boolean,
+    checkMd5: boolean,
     op: ErrorContext & { signal?: AbortSignal | undefined },
   ) {
     const signal = op.signal;
@@ -307,9 +311,8 @@ export class AzureBlobAccessor extends BaseAccessor {
     }
     const body = response.readableStreamBody as Readable | undefined;
     if (!body) return { stream: Readable.from([]), response };
-    // A whole-blob read is checked against the Content-MD5 stored with it.
     const expectedMd5 =
-      !ranged && response.contentMD5 ? Buffer.from(response.contentMD5).toString('hex') : undefined;
+      checkMd5 && response.contentMD5 ? Buffer.from(response.contentMD5).toString('hex') : undefined;
     const output = new VerifyingStream(
       expectedMd5,
       () => new AccessorIntegrityError({ ...op, transient: true }),

@@ -12,8 +12,11 @@ import {
   AccessorResourceInvalidError,
   defineCapabilities,
   MemoryAccessor,
+  MemoryCheckpointStore,
+  type OpenReadOptions,
   OperationAbortedError,
   readAll,
+  transferFile,
 } from '@stowage/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AzureBlobAccessor } from '../src/index.js';
@@ -131,13 +134,18 @@ describe('block upload', () => {
 });
 
 describe('integrity on read', () => {
-  it('a whole-blob read whose bytes do not match the stored Content-MD5 fails', async () => {
-    const { accessor, prefix } = fresh();
-    // Written around the accessor: Put Block List stores the MD5 it is given.
-    const client = accessor.containerClient.getBlockBlobClient(`${prefix}/corrupt.bin`);
+  /** A blob whose stored Content-MD5 is not its bytes' (written around the accessor: Put Block List stores the MD5 it is given). */
+  async function corruptBlob(accessor: AzureBlobAccessor, prefix: string, name: string) {
+    await accessor.containerClient.createIfNotExists();
+    const client = accessor.containerClient.getBlockBlobClient(`${prefix}/${name}`);
     const id = Buffer.from('block-000000').toString('base64');
     await client.stageBlock(id, Buffer.from('actual bytes'), 12);
     await client.commitBlockList([id], { blobHTTPHeaders: { blobContentMD5: Buffer.alloc(16, 1) } });
+  }
+
+  it('a whole-blob read whose bytes do not match the stored Content-MD5 fails', async () => {
+    const { accessor, prefix } = fresh();
+    await corruptBlob(accessor, prefix, 'corrupt.bin');
     await expect(readAll(await accessor.createReadStream('corrupt.bin'))).rejects.toBeInstanceOf(
       AccessorIntegrityError,
     );
@@ -146,6 +154,48 @@ describe('integrity on read', () => {
       (await readAll(await accessor.createReadStream('corrupt.bin', { start: 0, end: 5 }))).toString(),
     ).toBe('actual');
   });
+
+  it('openRead checks the Content-MD5 unless the caller does (verify: false)', async () => {
+    const { accessor, prefix } = fresh();
+    await corruptBlob(accessor, prefix, 'corrupt.bin');
+    const checked = await accessor.openRead('corrupt.bin');
+    expect(checked.verified).toBe(true);
+    await expect(readAll(checked.stream)).rejects.toBeInstanceOf(AccessorIntegrityError);
+    const unchecked = await accessor.openRead('corrupt.bin', { verify: false });
+    expect(unchecked.verified).toBe(false);
+    expect(unchecked.stat.checksums?.md5).toBe('01'.repeat(16));
+    expect((await readAll(unchecked.stream)).toString()).toBe('actual bytes');
+  });
+
+  it.each([
+    ['streamed', false],
+    ['resumable', true],
+  ])(
+    'a %s transfer of a blob that does not match its Content-MD5 fails, retried, and leaves nothing',
+    async (_label, resumable) => {
+      const { accessor, prefix } = fresh();
+      await corruptBlob(accessor, prefix, 'corrupt.bin');
+      // Resumable: a target that resumes writes (another blob), so the copy
+      // reads a range after its fingerprint; the check must still happen.
+      const target: Accessor = resumable ? fresh().accessor : new MemoryAccessor();
+      let attempts = 0;
+      const counting = Object.assign(Object.create(accessor) as AzureBlobAccessor, {
+        openRead: (id: string, options?: OpenReadOptions) => {
+          attempts++;
+          return accessor.openRead(id, options);
+        },
+      });
+      const error = await transferFile(counting, 'corrupt.bin', target, 'copy.bin', {
+        fastPaths: false,
+        retries: 1,
+        ...(resumable ? { checkpoints: { store: new MemoryCheckpointStore(), key: 'k', threshold: 1 } } : {}),
+      }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AccessorIntegrityError);
+      expect((error as AccessorIntegrityError).transient).toBe(true);
+      expect(attempts).toBe(2);
+      expect(await target.exists('copy.bin')).toBe(false);
+    },
+  );
 });
 
 describe('virtual folders', () => {

@@ -101,6 +101,17 @@ export interface CopyOptions {
   checksums?: ExpectedChecksum['algorithm'][];
 }
 
+export interface OpenReadOptions {
+  signal?: AbortSignal;
+  /**
+   * false: the caller checks the bytes against \`stat.checksums\` itself, so
+   * a stream that would hash them to check them need not (default true). A
+   * transfer hands the check to the target's write, which hashes anyway and
+   * may do it off the main thread (a small disk file: on a local-file thread).
+   */
+  verify?: boolean;
+}
+
 export interface OpenedRead {
   stream: Readable;
   stat: ResourceStat;
@@ -227,7 +238,7 @@ export interface Accessor {
    * SFTP fstat of the open handle). The transfer engine uses it when no fast
    * path applies.
    */
-  openRead?(resourceIdentifier: string, options?: { signal?: AbortSignal }): Promise<OpenedRead>;
+  openRead?(resourceIdentifier: string, options?: OpenReadOptions): Promise<OpenedRead>;
   /**
    * Whether `copyFrom` may have a fast path from `source` (false: it would
    * return undefined), answered without a request.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Accessor, RangeWriter, ResourceStat, WriteResult } from './accessor.js';
+import type { Accessor, OpenedRead, RangeWriter, ResourceStat, WriteResult } from './accessor.js';
 import {
   CheckpointSaver,
   type CheckpointStore,
@@ -175,30 +175,37 @@ export async function transferFile(
   async function streamCopy(
     sourceStat: ResourceStat,
     checksum: ExpectedChecksum | undefined,
-    opened?: Readable,
+    opened?: OpenedRead,
   ): Promise<WriteResult> {
     const store = await resumable(sourceStat).catch((error: unknown) => {
-      opened?.destroy();
+      opened?.stream.destroy();
       throw error;
     });
     const signalOption = options.signal ? { signal: options.signal } : {};
-    const md5 = hashStream(checksum);
-    const writeOptions = {
+    const writeOptionsFor = (expected: ExpectedChecksum | undefined) => ({
       size: sourceStat.size,
-      ...(checksum ? { checksum } : {}),
-      checksums: md5 ? ['md5' as const] : [],
+      ...(expected ? { checksum: expected } : {}),
+      checksums: hashStream(expected) ? ['md5' as const] : [],
       overwrite,
       ...signalOption,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    };
+    });
     if (!store || !checkpoints) {
-      const stream = opened ?? (await source.createReadStream(sourceResourceIdentifier, signalOption));
+      const stream =
+        opened?.stream ?? (await source.createReadStream(sourceResourceIdentifier, signalOption));
       try {
-        return await target.write(targetResourceIdentifier, stream, writeOptions);
+        // A stream that checks the native MD5 itself needs no second hash.
+        return await target.write(
+          targetResourceIdentifier,
+          stream,
+          writeOptionsFor(opened?.verified ? undefined : checksum),
+        );
       } finally {
         stream.destroy();
       }
     }
+    const md5 = hashStream(checksum);
+    const writeOptions = writeOptionsFor(checksum);
 
     const key = checkpoints.key;
     // The fingerprint's head comes from the read already open; a range read
@@ -206,8 +213,8 @@ export async function transferFile(
     // a read stopped short closes its connection. The open read is not kept
     // for the copy: it may hold the source's last free connection, which the
     // fingerprint's tail needs (an FTP pool of one would wait forever).
-    const head = opened ? await peekHead(opened, FINGERPRINT_SPAN) : undefined;
-    opened?.destroy();
+    const head = opened ? await peekHead(opened.stream, FINGERPRINT_SPAN) : undefined;
+    opened?.stream.destroy();
     const fingerprint = await sourceFingerprint(
       source,
       sourceResourceIdentifier,
@@ -422,6 +429,25 @@ export async function transferFile(
     return { ...result, checksums: { ...result.checksums, md5 } };
   }
 
+  /**
+   * The target refused bytes that did not match the source's own checksum:
+   * they may have been damaged on the way, so another attempt may read them
+   * right (as when the source's stream checks them itself). A mismatch that
+   * persists fails every attempt, and nothing is published by any of them.
+   */
+  function retryableMismatch(error: unknown, checksum: ExpectedChecksum | undefined): unknown {
+    if (!checksum || !(error instanceof AccessorIntegrityError) || error.transient) return error;
+    if (error.details.algorithm !== checksum.algorithm) return error;
+    return new AccessorIntegrityError({
+      operation: 'transfer',
+      resourceIdentifier: targetResourceIdentifier,
+      message: error.message,
+      details: error.details,
+      transient: true,
+      cause: error,
+    });
+  }
+
   /** A fast path may apply (asked without a request where the target can tell). */
   function fastPathPossible(): boolean {
     if (!(options.fastPaths ?? true)) return false;
@@ -432,9 +458,14 @@ export async function transferFile(
   async function copyOnce(): Promise<WriteResult> {
     // Without a fast path, one request opens the read and tells the size and
     // native checksum (HTTP GET, SFTP fstat) instead of a stat first.
+    // verify: false there: the copy checks the bytes (the target's write
+    // hashes them anyway, off the main thread where it can), not the stream.
     const opened =
       source.openRead && !fastPathPossible()
-        ? await source.openRead(sourceResourceIdentifier, options.signal ? { signal: options.signal } : {})
+        ? await source.openRead(sourceResourceIdentifier, {
+            verify: false,
+            ...(options.signal ? { signal: options.signal } : {}),
+          })
         : undefined;
     // The read may fail before a copy pipes it (while a checkpoint loads, or
     // the target prepares): an 'error' nobody listens to would end the
@@ -466,16 +497,18 @@ export async function transferFile(
     if (!result) {
       const multiStream = multiStreamSettings(sourceStat);
       if (multiStream) opened?.stream.destroy();
-      // A stream that checks the native MD5 itself needs no second hash; ranges
-      // replace that stream in a multi-stream download, so they are hashed.
       // verify: false skips the comparison (the size is still checked).
-      const nativeMd5 = !verify || (opened?.verified && !multiStream) ? undefined : sourceStat.checksums?.md5;
+      const nativeMd5 = verify ? sourceStat.checksums?.md5 : undefined;
       const checksum: ExpectedChecksum | undefined = nativeMd5
         ? { algorithm: 'md5', value: nativeMd5 }
         : undefined;
-      result = multiStream
-        ? await multiStreamCopy(sourceStat, checksum, multiStream)
-        : await streamCopy(sourceStat, checksum, opened?.stream);
+      try {
+        result = multiStream
+          ? await multiStreamCopy(sourceStat, checksum, multiStream)
+          : await streamCopy(sourceStat, checksum, opened);
+      } catch (error) {
+        throw retryableMismatch(error, checksum);
+      }
     }
     if (result.size !== sourceStat.size) {
       throw new AccessorIntegrityError({

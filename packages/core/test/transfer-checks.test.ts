@@ -6,6 +6,7 @@ import {
   defineCapabilities,
   MemoryAccessor,
   type OpenedRead,
+  type OpenReadOptions,
   type ResourceStat,
   transferFile,
   type WriteOptions,
@@ -100,7 +101,10 @@ class OpenReadSource extends MemoryAccessor {
     return super.stat(resourceIdentifier);
   }
 
-  async openRead(resourceIdentifier: string): Promise<OpenedRead> {
+  opens: OpenReadOptions[] = [];
+
+  async openRead(resourceIdentifier: string, options: OpenReadOptions = {}): Promise<OpenedRead> {
+    this.opens.push(options);
     const stat = await super.stat(resourceIdentifier);
     return {
       stream: await this.createReadStream(resourceIdentifier),
@@ -165,6 +169,30 @@ describe('sources that tell the stat with the read', () => {
       checksums: {},
     });
     expect(await target.exists('a.bin')).toBe(true);
+  });
+
+  it('are asked not to check their MD5: the target hashes the bytes and checks it', async () => {
+    const source = new OpenReadSource();
+    await source.write('a.bin', data);
+    source.claimedMd5 = md5(data);
+    const result = await transferFile(source, 'a.bin', new MemoryAccessor(), 'a.bin');
+    expect(source.opens.map((options) => options.verify)).toEqual([false]);
+    // The target's hash comes back, to be registered for `verify --checksums`.
+    expect(result).toEqual({ size: data.length, checksums: { md5: md5(data) } });
+  });
+
+  it('a mismatch the target finds is transient: each attempt reads again, none publishes', async () => {
+    const source = new OpenReadSource();
+    await source.write('a.bin', data);
+    source.claimedMd5 = md5(Buffer.from('other'));
+    const target = new MemoryAccessor();
+    const error = await transferFile(source, 'a.bin', target, 'a.bin', { retries: 2 }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(AccessorIntegrityError);
+    expect((error as AccessorIntegrityError).transient).toBe(true);
+    expect(source.opens).toHaveLength(3);
+    expect(await target.exists('a.bin')).toBe(false);
   });
 
   it('are not hashed again when the stream checks its own MD5', async () => {
