@@ -8,8 +8,12 @@
 // hashes, no registry, no fsync: a lower bound for any tool on that library.
 // When this floor is slower than rclone's whole copy, a ratio >= 1.0 cannot
 // be reached with that library on this machine.
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+// With job.durableDir (BENCH_FLOOR=durable), downloads are written there as
+// Stowage publishes a file, and nothing more: temp name, fsync, rename. That
+// is the bound for a tool that must not lose a file it reported done.
+import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, open, rename, truncate } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -39,6 +43,44 @@ async function eachLimited(items, concurrency, work) {
 }
 
 const folders = (paths) => [...new Set(paths.map((path) => posix.dirname(path)))];
+
+const madeFolders = new Set();
+/** Durable downloads: `write(temp)` fills a temp file, which is fsynced, counted and renamed to its name. */
+async function publish(path, write) {
+  const target = join(job.durableDir, path);
+  const folder = dirname(target);
+  if (!madeFolders.has(folder)) {
+    await mkdir(folder, { recursive: true });
+    madeFolders.add(folder);
+  }
+  const temp = `${target}.part`;
+  await write(temp);
+  const handle = await open(temp, 'r+');
+  try {
+    await handle.sync();
+    // Not `received += await ...`: that reads `received` before the await, losing concurrent updates.
+    const { size } = await handle.stat();
+    received += size;
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, target);
+}
+
+/** Write a large download's ranges into one file at their offsets. */
+async function publishRanges(path, size, readRange) {
+  await publish(path, async (temp) => {
+    await (await open(temp, 'w')).close();
+    await truncate(temp, size);
+    const ranges = Array.from({ length: Math.ceil(size / RANGE) }, (_, index) => index * RANGE);
+    await eachLimited(ranges, 4, async (start) =>
+      pipeline(
+        await readRange(start, Math.min(start + RANGE, size) - 1),
+        createWriteStream(temp, { flags: 'r+', start }),
+      ),
+    );
+  });
+}
 
 const backends = {
   async sftp() {
@@ -78,6 +120,7 @@ const backends = {
       const { sftp } = sessions[worker];
       // fastGet/fastPut: ssh2's own pipelined transfers (64 requests of 32 KiB in flight).
       if (job.op === 'upload') return call(sftp, 'fastPut', join(job.localRoot, path), remote(path));
+      if (job.durableDir) return publish(path, (temp) => call(sftp, 'fastGet', remote(path), temp));
       return call(sftp, 'fastGet', remote(path), '/dev/null', {
         step: (_total, chunk) => {
           received += chunk;
@@ -113,6 +156,7 @@ const backends = {
       const client = clients[worker];
       if (job.op === 'upload')
         await client.uploadFrom(createReadStream(join(job.localRoot, path)), remote(path));
+      else if (job.durableDir) await publish(path, (temp) => client.downloadTo(temp, remote(path)));
       else await client.downloadTo(nowhere(), remote(path));
     });
     for (const client of clients) client.close();
@@ -142,6 +186,13 @@ const backends = {
         partSize: RANGE,
         queueSize: 4,
       }).done();
+    } else if (job.big && job.durableDir) {
+      await publishRanges(files[0], job.size, async (start, end) => {
+        const { Body } = await client.send(
+          new GetObjectCommand({ Bucket, Key: key(files[0]), Range: `bytes=${start}-${end}` }),
+        );
+        return Body;
+      });
     } else if (job.big) {
       // Four ranges in flight, as Stowage and rclone both read a large object.
       const ranges = Array.from({ length: Math.ceil(job.size / RANGE) }, (_, index) => index * RANGE);
@@ -158,6 +209,11 @@ const backends = {
           await client.send(
             new PutObjectCommand({ Bucket, Key: key(path), Body: readFileSync(join(job.localRoot, path)) }),
           );
+        } else if (job.durableDir) {
+          await publish(path, async (temp) => {
+            const { Body } = await client.send(new GetObjectCommand({ Bucket, Key: key(path) }));
+            await pipeline(Body, createWriteStream(temp));
+          });
         } else {
           const { Body } = await client.send(new GetObjectCommand({ Bucket, Key: key(path) }));
           await pipeline(Body, nowhere());
@@ -175,6 +231,12 @@ const backends = {
     const blob = (path) => container.getBlockBlobClient(posix.join(job.remoteDir, path));
     if (job.big && job.op === 'upload') {
       await blob(files[0]).uploadFile(join(job.localRoot, files[0]), { blockSize: RANGE, concurrency: 4 });
+    } else if (job.big && job.durableDir) {
+      await publishRanges(
+        files[0],
+        job.size,
+        async (start, end) => (await blob(files[0]).download(start, end - start + 1)).readableStreamBody,
+      );
     } else if (job.big) {
       const ranges = Array.from({ length: Math.ceil(job.size / RANGE) }, (_, index) => index * RANGE);
       await eachLimited(ranges, 4, async (start) => {
@@ -184,6 +246,10 @@ const backends = {
     } else {
       await eachLimited(files, job.concurrency, async (path) => {
         if (job.op === 'upload') await blob(path).uploadData(readFileSync(join(job.localRoot, path)));
+        else if (job.durableDir)
+          await publish(path, async (temp) =>
+            pipeline((await blob(path).download()).readableStreamBody, createWriteStream(temp)),
+          );
         else await pipeline((await blob(path).download()).readableStreamBody, nowhere());
       });
     }

@@ -32,8 +32,11 @@ const GiB = 1024 ** 3;
 const DIRECTIONS = process.env.BENCH_DIRECTIONS ?? 'up,down';
 const CHILD = new URL('./stowage-child.mjs', import.meta.url).pathname;
 const LIBRARY_CHILD = new URL('./library-child.mjs', import.meta.url).pathname;
-// BENCH_FLOOR=1: a third contender, the bare client library (library-child.mjs).
-const FLOOR = process.env.BENCH_FLOOR === '1';
+// BENCH_FLOOR=1: a third contender, the bare client library (library-child.mjs);
+// BENCH_FLOOR=durable: the same, its downloads written as Stowage publishes
+// them (temp name, fsync, rename) instead of to nowhere.
+const FLOOR = process.env.BENCH_FLOOR === '1' || process.env.BENCH_FLOOR === 'durable';
+const DURABLE_FLOOR = process.env.BENCH_FLOOR === 'durable';
 
 /** rclone from Debian when missing (root only, as the test servers). */
 export function ensureRclone() {
@@ -277,8 +280,18 @@ export async function runNetworkScenario(kind) {
             rmSync(rcloneDir, { recursive: true, force: true });
           },
           async () => {
-            // To nowhere: the child checks the byte count itself.
-            down.library.push(await library({ ...libraryJob, op: 'download', remoteDir: kept.remoteDir }));
+            // To nowhere (or, durable, to files): the child checks the byte count itself.
+            const libraryDir = join(root, `down-l-${run}`);
+            down.library.push(
+              await library({
+                ...libraryJob,
+                op: 'download',
+                remoteDir: kept.remoteDir,
+                ...(DURABLE_FLOOR ? { durableDir: libraryDir } : {}),
+              }),
+            );
+            if (DURABLE_FLOOR) check('library', tally(join(libraryDir, item.name)), item);
+            rmSync(libraryDir, { recursive: true, force: true });
           },
         ];
         for (const task of order(steps, run)) await task();
