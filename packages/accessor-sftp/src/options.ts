@@ -58,6 +58,12 @@ export interface SftpAccessorOptions {
   fsync?: boolean;
   /** Check with the server's realpath that symbolic links stay under the root (default true). */
   confineSymlinks?: boolean;
+  /**
+   * Milliseconds a folder found under the root stays trusted for writes into
+   * it (default 2000; 0: ask the server before every write). A burst of
+   * writes into one folder then costs one realpath, not one per file.
+   */
+  confinementCacheMs?: number;
 }
 
 /** Accepted names per option, first wins: Stowage's, then ftrack-sftp-accessor's. */

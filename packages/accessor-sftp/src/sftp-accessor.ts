@@ -58,6 +58,10 @@ const EARLY_EXISTS_CHECK_BYTES = 4 * 1024 * 1024;
 const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** Files and directories removed in parallel by a recursive removeContainer. */
 const REMOVE_BATCH = 32;
+/** How long a folder found under the root stays trusted for writes (confinementCacheMs). */
+const DEFAULT_CONFINEMENT_CACHE_MS = 2000;
+/** Folders remembered at most (then all are forgotten and checked again). */
+const MAX_CONFINED_FOLDERS = 10_000;
 
 interface Root {
   /** Absolute, symlink-free server path of the accessor's folder. */
@@ -103,6 +107,8 @@ export class SftpAccessor extends BaseAccessor {
 
   readonly options: Readonly<SftpAccessorOptions>;
   private readonly pool: SftpConnectionPool;
+  /** Folders found under the root, by root and path, until when (performance.now() ms). */
+  private readonly confinedFolders = new Map<string, number>();
   private rootPromise: Promise<Root> | undefined;
 
   constructor(options: SftpAccessorOptions) {
@@ -267,7 +273,7 @@ export class SftpAccessor extends BaseAccessor {
       return await this.withSftp(op, {}, async (sftp, root) => {
         // The target is not followed (it is replaced by a rename or link), so
         // confining its parent confines it: one realpath, not two.
-        const parent = await this.resolve(sftp, root, segments.slice(0, -1), true, op);
+        const parent = await this.resolveFolder(sftp, root, segments.slice(0, -1), op);
         const target = posix.join(parent, segments[segments.length - 1]!);
         // Small files skip the early lstat (a round trip per frame): publish
         // refuses an existing target (hardlink) or a folder atomically anyway,
@@ -401,7 +407,7 @@ export class SftpAccessor extends BaseAccessor {
       const sourceOp = { operation: 'copy', resourceIdentifier: source, signal };
       const [from, parent, to] = await Promise.all([
         this.resolve(sftp, root, sourceSegments, true, sourceOp),
-        this.resolve(sftp, root, targetSegments.slice(0, -1), true, op),
+        this.resolveFolder(sftp, root, targetSegments.slice(0, -1), op),
         this.resolve(sftp, root, targetSegments, false, op),
       ]);
       let sourceHandle: Buffer;
@@ -495,6 +501,8 @@ export class SftpAccessor extends BaseAccessor {
   async removeContainer(resourceIdentifier: string, options: { recursive?: boolean } = {}): Promise<void> {
     const segments = this.segments(resourceIdentifier);
     const op = { operation: 'removeContainer', resourceIdentifier };
+    // A removed folder may come back as a link: check every folder again.
+    this.confinedFolders.clear();
     await this.withSftp(op, {}, async (sftp, root) => {
       const path = await this.resolve(sftp, root, segments, true, op);
       // lstat: a link to a directory is not a container to empty.
@@ -605,6 +613,29 @@ export class SftpAccessor extends BaseAccessor {
         'resolves outside the root through a symbolic link',
       );
     }
+    return path;
+  }
+
+  /**
+   * resolve() of the folder a file is written into, remembered for
+   * `confinementCacheMs` once the server's realpath put it under the root: a
+   * burst of writes into one folder asks once, not once per file (one round
+   * trip of four for a small file). The check is a snapshot either way (a
+   * link made right after it is not seen by the write that follows), so a
+   * memory of seconds keeps what it guards against: links that lead out of
+   * the root, refused at the first write into them and again within
+   * seconds of being made. removeContainer forgets everything.
+   */
+  private async resolveFolder(sftp: SFTPWrapper, root: Root, segments: string[], op: Operation) {
+    const ttl = this.options.confinementCacheMs ?? DEFAULT_CONFINEMENT_CACHE_MS;
+    if (ttl <= 0 || this.options.confineSymlinks === false || segments.length === 0)
+      return this.resolve(sftp, root, segments, true, op);
+    const key = `${root.path}\u0000${segments.join('/')}`;
+    const until = this.confinedFolders.get(key);
+    if (until !== undefined && until > performance.now()) return posix.join(root.path, ...segments);
+    const path = await this.resolve(sftp, root, segments, true, op);
+    if (this.confinedFolders.size >= MAX_CONFINED_FOLDERS) this.confinedFolders.clear();
+    this.confinedFolders.set(key, performance.now() + ttl);
     return path;
   }
 

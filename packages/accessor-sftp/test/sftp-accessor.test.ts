@@ -5,11 +5,13 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -31,6 +33,26 @@ import type { SftpAccessor } from '../src/index.js';
 import { isolatedAccessor, localNames } from './helpers.js';
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
+
+// The same ssh2 module instance the accessor uses.
+const { SFTP } = createRequire(import.meta.url)('ssh2/lib/protocol/SFTP.js') as {
+  SFTP: { prototype: { realpath: (...args: unknown[]) => unknown } };
+};
+
+/** Count the REALPATH requests sent while `run` runs. */
+async function countRealpaths(run: (counted: () => number) => Promise<void>): Promise<void> {
+  const original = SFTP.prototype.realpath;
+  let count = 0;
+  SFTP.prototype.realpath = function (this: unknown, ...args: unknown[]) {
+    count++;
+    return original.apply(this, args);
+  };
+  try {
+    await run(() => count);
+  } finally {
+    SFTP.prototype.realpath = original;
+  }
+}
 
 /** A source that yields `count` chunks of `size` bytes (filled with `fill`, else random), with a pause between. */
 function chunkedSource(count: number, size: number, fill?: string): Readable {
@@ -485,6 +507,47 @@ describe('SftpAccessor on OpenSSH', () => {
       await accessor.removeContainer('links/tree', { recursive: true });
       expect(existsSync(join(localPath, 'links/tree'))).toBe(false);
       expect(localNames(outside)).toEqual(['private', 'secret.txt']);
+    });
+
+    it('trusts a folder found inside for confinementCacheMs, and refuses it once it leads out', async () => {
+      const { accessor: cached, localPath: local } = isolatedAccessor({ confinementCacheMs: 400 });
+      const { accessor: uncached } = isolatedAccessor({ confinementCacheMs: 0 });
+      try {
+        await cached.makeContainer('');
+        await cached.makeContainer('burst');
+        await uncached.makeContainer('');
+        await uncached.makeContainer('burst');
+        await countRealpaths(async (counted) => {
+          for (let i = 0; i < 5; i++) await cached.write(`burst/f${i}`, 'x');
+          expect(counted()).toBe(1);
+          for (let i = 0; i < 5; i++) await uncached.write(`burst/f${i}`, 'x');
+          expect(counted()).toBe(6);
+        });
+        // The folder is swapped for a link out of the root: refused once the time is up.
+        renameSync(join(local, 'burst'), join(local, 'burst-moved'));
+        symlinkSync(outside, join(local, 'burst'));
+        await new Promise((resolve) => setTimeout(resolve, 450));
+        await expect(cached.write('burst/late', 'x')).rejects.toBeInstanceOf(AccessorResourceIdentifierError);
+        expect(localNames(outside)).toEqual(['private', 'secret.txt']);
+      } finally {
+        await cached.close();
+        await uncached.close();
+      }
+    });
+
+    it('forgets every trusted folder when a container is removed', async () => {
+      const { accessor: cached, localPath: local } = isolatedAccessor({ confinementCacheMs: 60_000 });
+      try {
+        await cached.makeContainer('');
+        await cached.makeContainer('gone');
+        await cached.write('gone/a', 'x');
+        await cached.removeContainer('gone', { recursive: true });
+        symlinkSync(outside, join(local, 'gone'));
+        await expect(cached.write('gone/b', 'x')).rejects.toBeInstanceOf(AccessorResourceIdentifierError);
+        expect(localNames(outside)).toEqual(['private', 'secret.txt']);
+      } finally {
+        await cached.close();
+      }
     });
 
     it('can be turned off for servers that confine users themselves', async () => {
