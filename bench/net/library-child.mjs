@@ -12,7 +12,7 @@
 // Stowage publishes a file, and nothing more: temp name, fsync, rename. That
 // is the bound for a tool that must not lose a file it reported done.
 import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, open, rename, truncate } from 'node:fs/promises';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,6 +43,8 @@ async function eachLimited(items, concurrency, work) {
 }
 
 const folders = (paths) => [...new Set(paths.map((path) => posix.dirname(path)))];
+/** Start offsets of a large file's RANGE-sized pieces. */
+const rangeStarts = (size) => Array.from({ length: Math.ceil(size / RANGE) }, (_, index) => index * RANGE);
 
 const madeFolders = new Set();
 /** Durable downloads: `write(temp)` fills a temp file, which is fsynced, counted and renamed to its name. */
@@ -70,10 +72,10 @@ async function publish(path, write) {
 /** Write a large download's ranges into one file at their offsets. */
 async function publishRanges(path, size, readRange) {
   await publish(path, async (temp) => {
-    await (await open(temp, 'w')).close();
-    await truncate(temp, size);
-    const ranges = Array.from({ length: Math.ceil(size / RANGE) }, (_, index) => index * RANGE);
-    await eachLimited(ranges, 4, async (start) =>
+    const created = await open(temp, 'w');
+    await created.truncate(size);
+    await created.close();
+    await eachLimited(rangeStarts(size), 4, async (start) =>
       pipeline(
         await readRange(start, Math.min(start + RANGE, size) - 1),
         createWriteStream(temp, { flags: 'r+', start }),
@@ -195,8 +197,7 @@ const backends = {
       });
     } else if (job.big) {
       // Four ranges in flight, as Stowage and rclone both read a large object.
-      const ranges = Array.from({ length: Math.ceil(job.size / RANGE) }, (_, index) => index * RANGE);
-      await eachLimited(ranges, 4, async (start) => {
+      await eachLimited(rangeStarts(job.size), 4, async (start) => {
         const end = Math.min(start + RANGE, job.size) - 1;
         const { Body } = await client.send(
           new GetObjectCommand({ Bucket, Key: key(files[0]), Range: `bytes=${start}-${end}` }),
@@ -238,8 +239,7 @@ const backends = {
         async (start, end) => (await blob(files[0]).download(start, end - start + 1)).readableStreamBody,
       );
     } else if (job.big) {
-      const ranges = Array.from({ length: Math.ceil(job.size / RANGE) }, (_, index) => index * RANGE);
-      await eachLimited(ranges, 4, async (start) => {
+      await eachLimited(rangeStarts(job.size), 4, async (start) => {
         const response = await blob(files[0]).download(start, Math.min(RANGE, job.size - start));
         await pipeline(response.readableStreamBody, nowhere());
       });

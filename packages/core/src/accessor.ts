@@ -104,7 +104,7 @@ export interface CopyOptions {
 export interface OpenReadOptions {
   signal?: AbortSignal;
   /**
-   * false: the caller checks the bytes against \`stat.checksums\` itself, so
+   * false: the caller checks the bytes against `stat.checksums` itself, so
    * a stream that would hash them to check them need not (default true). A
    * transfer hands the check to the target's write, which hashes anyway and
    * may do it off the main thread (a small disk file: on a local-file thread).
