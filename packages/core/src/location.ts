@@ -224,53 +224,95 @@ export class Location {
       for (const item of all) entries.push({ component: item, source });
     });
 
-    const present = await this.registry.getComponentLocations(
-      entries.map((entry) => entry.component.id),
-      [this.id],
+    const release = await this.lockAdds(components);
+    try {
+      const present = await this.registry.getComponentLocations(
+        entries.map((entry) => entry.component.id),
+        [this.id],
+      );
+      if (present.length > 0) {
+        const ids = new Set(present.map((record) => record.componentId));
+        throw new ComponentInLocationError(
+          entries.filter((entry) => ids.has(entry.component.id)).map((entry) => entry.component),
+          this,
+        );
+      }
+
+      const steps = await this.planSteps(entries);
+      // What each written file hashed to while it was written, for `verify --checksums` later.
+      const checksums = new Map<string, Checksums>();
+      const written = this.manageData ? await this.addData(steps, options, checksums) : [];
+
+      const records: ComponentLocationRecord[] = [];
+      for (const step of steps) {
+        const encoded = this.transformer
+          ? await this.transformer.encode(step.targetResourceIdentifier, { component: step.component })
+          : step.targetResourceIdentifier;
+        const stepChecksums = checksums.get(step.targetResourceIdentifier);
+        records.push({
+          componentId: step.component.id,
+          locationId: this.id,
+          resourceIdentifier: encoded,
+          ...(stepChecksums ? { checksums: stepChecksums } : {}),
+        });
+      }
+      await this.registry.putComponents(steps.map((step) => toStoredComponent(step.component)));
+      const { conflicts } = await this.registry.addComponentLocations(records);
+      if (conflicts.length > 0) {
+        // Another process registered first: our bytes are not the registered ones.
+        await this.rollback(written);
+        const ids = new Set(conflicts);
+        throw new ComponentInLocationError(
+          steps.filter((step) => ids.has(step.component.id)).map((step) => step.component),
+          this,
+        );
+      }
+      for (const step of steps) {
+        await this.host?.eventHub.publish(EVENT_COMPONENT_ADDED, {
+          componentId: step.component.id,
+          locationId: this.id,
+        });
+      }
+    } finally {
+      await release();
+    }
+  }
+
+  /**
+   * This machine's lock on adding each component here (in the checkpoint
+   * store's folder), held until it is registered: of several processes adding
+   * the same component at once, one transfers it and the others are refused
+   * at once. Without it each may win some frames of a sequence (every write
+   * is create-only), and all of them then fail and roll back. Without a
+   * store, or where a lock cannot be taken (another machine, an unwritable
+   * folder), the registry's atomic registration still lets at most one win.
+   */
+  private async lockAdds(components: Component[]): Promise<() => Promise<void>> {
+    const releases: Array<() => Promise<void>> = [];
+    const releaseAll = async () => {
+      await Promise.all(releases.splice(0).map((release) => release().catch(() => {})));
+    };
+    const store = this.checkpoints;
+    if (!store) return releaseAll;
+    const limit = pLimit(16);
+    const held = await Promise.all(
+      components.map((component) =>
+        limit(async () => {
+          const release = await store.lock(`add\0${this.id}\0${component.id}`).catch(() => null);
+          if (release) releases.push(release);
+          return release !== undefined;
+        }),
+      ),
     );
-    if (present.length > 0) {
-      const ids = new Set(present.map((record) => record.componentId));
-      throw new ComponentInLocationError(
-        entries.filter((entry) => ids.has(entry.component.id)).map((entry) => entry.component),
-        this,
+    const taken = held.indexOf(false);
+    if (taken >= 0) {
+      await releaseAll();
+      throw new LocationError(
+        `Component ${components[taken]!.id} is already being added to location "${this.name}" by another process.`,
+        { details: { componentId: components[taken]!.id, location: this.name } },
       );
     }
-
-    const steps = await this.planSteps(entries);
-    // What each written file hashed to while it was written, for `verify --checksums` later.
-    const checksums = new Map<string, Checksums>();
-    const written = this.manageData ? await this.addData(steps, options, checksums) : [];
-
-    const records: ComponentLocationRecord[] = [];
-    for (const step of steps) {
-      const encoded = this.transformer
-        ? await this.transformer.encode(step.targetResourceIdentifier, { component: step.component })
-        : step.targetResourceIdentifier;
-      const stepChecksums = checksums.get(step.targetResourceIdentifier);
-      records.push({
-        componentId: step.component.id,
-        locationId: this.id,
-        resourceIdentifier: encoded,
-        ...(stepChecksums ? { checksums: stepChecksums } : {}),
-      });
-    }
-    await this.registry.putComponents(steps.map((step) => toStoredComponent(step.component)));
-    const { conflicts } = await this.registry.addComponentLocations(records);
-    if (conflicts.length > 0) {
-      // Another process registered first: our bytes are not the registered ones.
-      await this.rollback(written);
-      const ids = new Set(conflicts);
-      throw new ComponentInLocationError(
-        steps.filter((step) => ids.has(step.component.id)).map((step) => step.component),
-        this,
-      );
-    }
-    for (const step of steps) {
-      await this.host?.eventHub.publish(EVENT_COMPONENT_ADDED, {
-        componentId: step.component.id,
-        locationId: this.id,
-      });
-    }
+    return releaseAll;
   }
 
   /** Resource identifiers in each source and in this location, members first. */

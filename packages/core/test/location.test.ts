@@ -11,6 +11,7 @@ import {
   EVENT_COMPONENT_REMOVED,
   LocationError,
   MemoryAccessor,
+  MemoryCheckpointStore,
   OperationAbortedError,
   readAll,
   Session,
@@ -109,6 +110,34 @@ describe('Location.addComponent', () => {
       location.addComponent(component, session.origin, { onProgress: () => progressCalls++ }),
     ).rejects.toBeInstanceOf(ComponentInLocationError);
     expect(progressCalls).toBe(0);
+  });
+
+  it('of two adds of one sequence at once, one transfers it and the other is refused at once', async () => {
+    const session = new Session({ pluginPaths: [], checkpoints: new MemoryCheckpointStore() });
+    const accessor = new MemoryAccessor();
+    const location = session.createLocation({
+      name: 'studio',
+      accessor,
+      structure: new TestStructure(),
+      priority: 10,
+    });
+    const dir = await tempDir();
+    await writeFrames(dir, 24, 4096);
+    const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-24]'), {}, null);
+    const results = await Promise.allSettled([
+      location.addComponent(sequence, session.origin),
+      location.addComponent(sequence, session.origin),
+    ]);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(LocationError);
+    expect((refused.reason as Error).message).toMatch(/already being added to location "studio"/);
+    expect(await location.getComponentAvailability(sequence)).toBe(100);
+    expect(await accessor.list(sequence.id)).toHaveLength(24);
+    // Released: a later add finds it registered.
+    await expect(location.addComponent(sequence, session.origin)).rejects.toBeInstanceOf(
+      ComponentInLocationError,
+    );
   });
 
   it('raises LocationError when the structure target already exists, and never overwrites', async () => {
