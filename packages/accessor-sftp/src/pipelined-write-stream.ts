@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { OperationAbortedError } from '@stowage/core';
 import type { SFTPWrapper } from 'ssh2';
 import { channelOpen, sftpCalls } from './sftp-calls.js';
 
@@ -62,6 +63,29 @@ export class PipelinedWriteStream extends Writable {
     this.offset = options.start ?? 0;
     this.acknowledged = this.offset;
     this.contiguous = this.offset;
+  }
+
+  /**
+   * Send `bytes` as the whole content and end: resolves once the server
+   * acknowledged every byte (and the close, with `closeOnFinish`). For bytes
+   * in hand, where a stream pipeline per file costs more than the write.
+   */
+  endWith(bytes: Buffer, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        this.destroy();
+        return reject(new OperationAbortedError(undefined, { cause: signal.reason }));
+      }
+      const onAbort = () => this.destroy(new OperationAbortedError(undefined, { cause: signal?.reason }));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = (error?: Error | null) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.once('error', settle);
+      this.end(bytes, () => settle(this.errored));
+    });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

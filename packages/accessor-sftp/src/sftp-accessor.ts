@@ -13,6 +13,7 @@ import {
   BaseAccessor,
   type CopyOptions,
   defineCapabilities,
+  digestsOf,
   type ListEntry,
   MeasuringStream,
   type OpenedRead,
@@ -313,16 +314,25 @@ export class SftpAccessor extends BaseAccessor {
           overwrite,
           async (writer) => {
             const algorithms = requestedAlgorithms(options);
-            const measuring = new MeasuringStream({ algorithms, ...(resumed ? { resume } : {}) });
             consumed = true;
-            try {
-              await pipeline(toReadable(source), measuring, writer, signal ? { signal } : {});
-            } finally {
-              // No checkpoint save may land after the write returned (the engine then removes it).
-              await saver?.flush().catch(() => {});
+            let result: WriteResult;
+            if (!resume && (typeof source === 'string' || source instanceof Uint8Array)) {
+              // Bytes in hand (a small file read whole): hashed here and sent
+              // at once, without a stream pipeline per file.
+              const bytes = typeof source === 'string' ? Buffer.from(source) : toBuffer(source);
+              result = { size: bytes.length, checksums: digestsOf(bytes, algorithms) };
+              await writer.endWith(bytes, signal);
+            } else {
+              const measuring = new MeasuringStream({ algorithms, ...(resumed ? { resume } : {}) });
+              try {
+                await pipeline(toReadable(source), measuring, writer, signal ? { signal } : {});
+              } finally {
+                // No checkpoint save may land after the write returned (the engine then removes it).
+                await saver?.flush().catch(() => {});
+              }
+              await saver?.flush();
+              result = { size: measuring.size, checksums: measuring.digests() };
             }
-            await saver?.flush();
-            const result = { size: measuring.size, checksums: measuring.digests() };
             assertIntegrity(resourceIdentifier, result, options);
             // A continued temp file may hold bytes past this write's end (never
             // with an unchanged source, but truncate rather than trust it).
@@ -877,6 +887,11 @@ function toResourceStat(stats: Stats): ResourceStat {
     isContainer: stats.isDirectory(),
     modified: new Date(stats.mtime * 1000),
   };
+}
+
+/** The same bytes as a Buffer, without a copy. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

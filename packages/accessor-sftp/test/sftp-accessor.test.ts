@@ -245,6 +245,20 @@ describe('SftpAccessor on OpenSSH', () => {
         OperationAbortedError,
       );
       expect(localNames(join(localPath, 'abort'))).toEqual([]);
+      // Bytes in hand are sent without a stream; the signal still ends the write.
+      const inHand = new AbortController();
+      const acknowledged: number[] = [];
+      await expect(
+        accessor.write('abort/h', randomBytes(8 * 1024 * 1024), {
+          signal: inHand.signal,
+          onProgress: (bytes) => {
+            acknowledged.push(bytes);
+            inHand.abort();
+          },
+        }),
+      ).rejects.toBeInstanceOf(OperationAbortedError);
+      expect(acknowledged.length).toBeGreaterThan(0);
+      expect(localNames(join(localPath, 'abort'))).toEqual([]);
     });
 
     it('aborts a read stream through its signal', async () => {

@@ -117,6 +117,12 @@ export interface OpenedRead {
   stat: ResourceStat;
   /** The stream itself fails when the bytes do not match `stat.checksums` (no need to hash them again). */
   verified?: boolean;
+  /**
+   * The whole content, when the read already holds it in memory (a small
+   * local file read in one go): the bytes `stream` yields. A copy may hand
+   * them to the target's write as they are, which then needs no stream.
+   */
+  data?: Uint8Array;
 }
 
 export interface RangeWriterOptions {

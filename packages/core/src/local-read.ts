@@ -32,12 +32,11 @@ export async function openLocalRead(
     if (outcome.ok && outcome.isDirectory)
       throw new AccessorResourceInvalidError({ operation: 'read', resourceIdentifier });
     if (outcome.ok && outcome.data) {
-      const { data } = outcome;
+      const data = Buffer.from(outcome.data.buffer, outcome.data.byteOffset, outcome.data.byteLength);
       return {
         stat: { size: outcome.size, isContainer: false, modified: outcome.modified },
-        stream: Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)], {
-          objectMode: false,
-        }),
+        stream: Readable.from([data], { objectMode: false }),
+        data,
       };
     }
     // A large file (or the thread ended): the streamed read below.
@@ -69,7 +68,8 @@ export async function openLocalRead(
       filled += bytesRead;
     }
     await handle.close();
-    return { stat, stream: Readable.from([data.subarray(0, filled)], { objectMode: false }) };
+    const read = data.subarray(0, filled);
+    return { stat, stream: Readable.from([read], { objectMode: false }), data: read };
   } catch (error) {
     await handle.close().catch(() => {});
     throw error instanceof StowageError ? error : mapError(error);

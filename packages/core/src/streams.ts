@@ -110,6 +110,15 @@ export class MeasuringStream extends Transform {
   }
 }
 
+/** Hex digests of bytes in hand: what a MeasuringStream reports for a stream of them. */
+export function digestsOf(bytes: Uint8Array, algorithms: ChecksumAlgorithm[]): Checksums {
+  const checksums: Checksums = {};
+  for (const algorithm of algorithms)
+    if (isHashSupported(algorithm))
+      checksums[algorithm] = createHash(NODE_HASH[algorithm]!).update(bytes).digest('hex');
+  return checksums;
+}
+
 /** Throw AccessorIntegrityError when the measured bytes differ from what was expected. */
 export function assertIntegrity(
   resourceIdentifier: string,

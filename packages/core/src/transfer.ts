@@ -195,9 +195,10 @@ export async function transferFile(
         opened?.stream ?? (await source.createReadStream(sourceResourceIdentifier, signalOption));
       try {
         // A stream that checks the native MD5 itself needs no second hash.
+        // Bytes already in memory go as they are: no stream to pump per file.
         return await target.write(
           targetResourceIdentifier,
-          stream,
+          opened?.data ?? stream,
           writeOptionsFor(opened?.verified ? undefined : checksum),
         );
       } finally {

@@ -31,6 +31,9 @@ describe.each([
       const opened = await origin.openRead(path);
       expect(opened.stat).toMatchObject({ size, isContainer: false });
       expect(opened.stat.modified).toBeInstanceOf(Date);
+      // A file read whole says so: `data` is what the stream yields; a streamed one has none.
+      if (size <= WHOLE_READ_BYTES) expect(Buffer.from(opened.data!).equals(data)).toBe(true);
+      else expect(opened.data).toBeUndefined();
       expect((await readAll(opened.stream)).equals(data)).toBe(true);
     }
   });
@@ -53,7 +56,16 @@ describe.each([
     const path = join(dir, 'frame.exr');
     await writeFile(path, Buffer.alloc(5000, 3));
     const target = new MemoryAccessor();
+    // A file read whole reaches the target's write as its bytes, not as a stream.
+    const sources: unknown[] = [];
+    const write = target.write.bind(target);
+    target.write = (id, source, options) => {
+      sources.push(source);
+      return write(id, source, options);
+    };
     const result = await transferFile(origin, path, target, 'frame.exr', { overwrite: false });
+    expect(sources).toHaveLength(1);
+    expect(sources[0]).toBeInstanceOf(Uint8Array);
     expect(result.size).toBe(5000);
     expect((await readAll(await target.createReadStream('frame.exr'))).equals(Buffer.alloc(5000, 3))).toBe(
       true,

@@ -255,6 +255,33 @@ export const ioCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'an aborted write of bytes in hand: refused before it starts, all or nothing after',
+    requires: (c) => writable(c) && c.atomicWrite,
+    async run({ path, accessor }) {
+      const data = testBytes(4 * 1024 * 1024 + 3, 'in-hand');
+      const before = new AbortController();
+      before.abort();
+      await expect(accessor.write(path('early.bin'), data, { signal: before.signal })).rejects.toThrow();
+      expect(await accessor.exists(path('early.bin'))).toBe(false);
+      // Aborted in flight: either it failed and left nothing, or it had finished whole.
+      const during = new AbortController();
+      const writing = accessor.write(path('late.bin'), data, { signal: during.signal, size: data.length });
+      setImmediate(() => during.abort());
+      const outcome = await writing.then(
+        (result) => ({ ok: true as const, result }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      if (outcome.ok) {
+        expect(outcome.result.size).toBe(data.length);
+        expect((await accessor.stat(path('late.bin'))).size).toBe(data.length);
+        await accessor.remove(path('late.bin'));
+      } else {
+        expect(outcome.error).toBeInstanceOf(Error);
+      }
+      expect(await accessor.list(path())).toEqual([]);
+    },
+  },
+  {
     name: 'writing into a missing container',
     requires: writable,
     async run({ path, accessor, capabilities }) {

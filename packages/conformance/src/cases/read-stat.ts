@@ -133,6 +133,8 @@ export const readStatCases: ConformanceCase[] = [
         await write(path(name), data);
         const opened = await accessor.openRead!(path(name));
         expect(opened.stat).toMatchObject({ size: data.length, isContainer: false });
+        // `data`, where given, is what the stream yields (a copy may write it instead).
+        if (opened.data) expect(Buffer.from(opened.data).equals(data)).toBe(true);
         expect((await readAll(opened.stream)).equals(data)).toBe(true);
       }
     },
