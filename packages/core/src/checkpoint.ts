@@ -190,13 +190,24 @@ export class FileCheckpointStore implements CheckpointStore {
     await rm(this.file(key), { force: true });
   }
 
+  /** Whether this store made (or found) its folder: a lock then skips the mkdir, one call of five. */
+  private folderMade = false;
+
   async lock(key: string): Promise<(() => Promise<void>) | undefined> {
-    await mkdir(this.directory, { recursive: true, mode: 0o700 });
+    if (!this.folderMade) {
+      await mkdir(this.directory, { recursive: true, mode: 0o700 });
+      this.folderMade = true;
+    }
     const file = this.file(key, '.lock');
     const owner = `${process.pid} ${hostname()}\n`;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const handle = await open(file, 'wx', 0o600);
+        const handle = await open(file, 'wx', 0o600).catch(async (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+          // The folder went away since: make it again.
+          await mkdir(this.directory, { recursive: true, mode: 0o700 });
+          return open(file, 'wx', 0o600);
+        });
         await handle.writeFile(owner);
         await handle.close();
         return async () => {

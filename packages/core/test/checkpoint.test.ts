@@ -72,6 +72,16 @@ describe('FileCheckpointStore', () => {
     await again!();
   });
 
+  it('makes its folder again when it was removed after the first lock', async () => {
+    const store = new FileCheckpointStore(join(dir, 'nested'));
+    await (await store.lock('a'))!();
+    await rm(join(dir, 'nested'), { recursive: true, force: true });
+    const release = await store.lock('b');
+    expect(release).toBeDefined();
+    expect(await new FileCheckpointStore(join(dir, 'nested')).lock('b')).toBeUndefined();
+    await release!();
+  });
+
   it('takes over the lock of a process that is gone, but not of a live one or another host', async () => {
     const store = new FileCheckpointStore(dir);
     const release = await store.lock('k');

@@ -140,6 +140,30 @@ describe('Location.addComponent', () => {
     );
   });
 
+  it('the origin registers without locks (it moves no data); a managed location locks what it adds', async () => {
+    const store = new MemoryCheckpointStore();
+    const locked: string[] = [];
+    const lock = store.lock.bind(store);
+    store.lock = (key) => {
+      locked.push(key);
+      return lock(key);
+    };
+    const session = new Session({ pluginPaths: [], checkpoints: store });
+    const location = session.createLocation({
+      name: 'studio',
+      accessor: new MemoryAccessor(),
+      structure: new TestStructure(),
+      priority: 10,
+    });
+    const dir = await tempDir();
+    await writeFrames(dir, 24, 16);
+    const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-24]'), {}, null);
+    expect(locked).toEqual([]);
+    await location.addComponent(sequence, session.origin);
+    expect(locked).toHaveLength(1);
+    expect(locked[0]).toContain(sequence.id);
+  });
+
   it('raises LocationError when the structure target already exists, and never overwrites', async () => {
     const { session, accessor, location, dir } = await setup();
     const path = join(dir, 'x.bin');
