@@ -16,6 +16,7 @@ import {
   isTransientError,
   joinResourceIdentifier,
   MeasuringStream,
+  markAppearedDuringWrite,
   type OpenedRead,
   OperationAbortedError,
   type ReadStreamOptions,
@@ -228,7 +229,11 @@ export class FtpAccessor extends BaseAccessor {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.writeOnce(resourceIdentifier, source, options);
-      } catch (error) {
+      } catch (caught) {
+        // A replay that finds the target may be finding this write's own
+        // publish, whose reply was lost: marked, the engine adopts it if the
+        // bytes match.
+        const error = attempt > 0 ? markAppearedDuringWrite(caught) : caught;
         if (!replayable || attempt >= DATA_CONNECTION_RETRIES || options.signal?.aborted) throw error;
         if (!isTransientError(error)) throw error;
       }

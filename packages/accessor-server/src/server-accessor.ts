@@ -12,6 +12,7 @@ import {
   type GetUrlOptions,
   type ListEntry,
   MeasuringStream,
+  markAppearedDuringWrite,
   type ReadStreamOptions,
   type ResourceStat,
   type RetryOptions,
@@ -400,7 +401,18 @@ export class ServerAccessor extends BaseAccessor {
       return { measuring, answer };
     };
 
-    const { measuring, answer } = await withRetry(attempt, {
+    // A replay that finds the target may be finding this write's own publish,
+    // whose reply the cut lost: marked, the engine adopts it if the bytes match.
+    let attempts = 0;
+    const replaying = async () => {
+      const replay = attempts++ > 0;
+      try {
+        return await attempt();
+      } catch (error) {
+        throw replay ? markAppearedDuringWrite(error) : error;
+      }
+    };
+    const { measuring, answer } = await withRetry(replaying, {
       ...this.retry,
       ...(signal ? { signal } : {}),
       shouldRetry: (error) =>
