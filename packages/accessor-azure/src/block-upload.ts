@@ -139,8 +139,23 @@ export async function uploadBlocks(
   // Pieces of the block being filled (views, no copy until the block is complete).
   let pending: Buffer[] = [];
   let filled = 0;
+  // Block buffers whose stage succeeded are filled again instead of new ones
+  // (a GiB upload otherwise leaves 128 blocks of 8 MiB to the collector):
+  // 1 GiB to Azurite alternated over four rounds, user CPU 22.1 s pooled
+  // against 25.5 s. At most concurrency + 1 exist, as before.
+  const spare: Buffer[] = [];
+  const pooled = new WeakSet<Buffer>();
   const takeBlock = () => {
-    const block = pending.length === 1 ? pending[0]! : Buffer.concat(pending, filled);
+    let block: Buffer;
+    if (pending.length === 1) block = pending[0]!;
+    // A short last block, or a small blob's one Put Blob: exactly its size.
+    else if (filled < blockSize) block = Buffer.concat(pending, filled);
+    else {
+      block = spare.pop() ?? Buffer.allocUnsafeSlow(blockSize);
+      let at = 0;
+      for (const piece of pending) at += piece.copy(block, at);
+      pooled.add(block);
+    }
     pending = [];
     filled = 0;
     return block;
@@ -164,6 +179,8 @@ export async function uploadBlocks(
       })
       .then(
         () => {
+          // Staged: the request is done with the bytes (a failed one is never reused).
+          if (pooled.has(block)) spare.push(block);
           acknowledged += block.length;
           options.onProgress?.(acknowledged);
           blockStaged(index, block.length);
