@@ -4,6 +4,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Accessor, ResourceStat } from './accessor.js';
+import { smallFileThreads } from './local-file-threads.js';
 
 /** What identifies a source's bytes without reading them all (rclone's "size, modtime" plus two hashes). */
 export interface SourceFingerprint {
@@ -116,6 +117,12 @@ export interface CheckpointStore {
    * continue the same partial upload).
    */
   lock(key: string): Promise<(() => Promise<void>) | undefined>;
+  /**
+   * `lock` for many keys at once (optional: callers lock key by key
+   * without it): whether each was taken, and one release for all taken. On
+   * an error it releases what it took and rejects.
+   */
+  lockMany?(keys: string[]): Promise<{ held: boolean[]; release(): Promise<void> }>;
 }
 
 /** Checkpoints in memory: resume across retries within one process (tests, short-lived tools). */
@@ -210,11 +217,7 @@ export class FileCheckpointStore implements CheckpointStore {
         });
         await handle.writeFile(owner);
         await handle.close();
-        return async () => {
-          // Only remove our own lock (a takeover may have replaced it).
-          const current = await readFile(file, 'utf8').catch(() => '');
-          if (current === owner) await rm(file, { force: true });
-        };
+        return () => removeOwnLock(file, owner);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = await readFile(file, 'utf8').catch(() => '');
@@ -224,6 +227,76 @@ export class FileCheckpointStore implements CheckpointStore {
     }
     return undefined;
   }
+
+  /**
+   * Many locks in a few jobs on the local-file threads (512 files a job):
+   * 10,000 took 0.27-0.39 s to take and release here, 1.4-2.9 s as async
+   * calls, 16 at a time. A lock held
+   * by a process that is gone, or a folder removed meanwhile, goes through
+   * `lock` (takeover, mkdir). Without the threads (STOWAGE_SMALL_FILE_THREADS=0),
+   * `lock` key by key.
+   */
+  async lockMany(keys: string[]): Promise<{ held: boolean[]; release(): Promise<void> }> {
+    const threads = smallFileThreads(undefined);
+    const owner = `${process.pid} ${hostname()}\n`;
+    const taken: string[] = [];
+    const releases: Array<() => Promise<void>> = [];
+    const release = async () => {
+      const files = taken.splice(0);
+      if (files.length > 0 && !(await threads?.unlockFiles(files, owner)))
+        await Promise.all(files.map((file) => removeOwnLock(file, owner)));
+      await Promise.all(releases.splice(0).map((done) => done()));
+    };
+    const lockOne = async (key: string) => {
+      const done = await this.lock(key);
+      if (done) releases.push(done);
+      return done !== undefined;
+    };
+    try {
+      if (!threads) return { held: await Promise.all(keys.map(lockOne)), release };
+      if (!this.folderMade) {
+        await mkdir(this.directory, { recursive: true, mode: 0o700 });
+        this.folderMade = true;
+      }
+      const held: boolean[] = [];
+      for (let start = 0; start < keys.length; start += LOCKS_PER_JOB) {
+        const batch = keys.slice(start, start + LOCKS_PER_JOB);
+        const files = batch.map((key) => this.file(key, '.lock'));
+        const outcomes = await threads.lockFiles(files, owner);
+        // The thread ended: it may have taken some; drop them and lock key by key.
+        if (!outcomes) await Promise.all(files.map((file) => removeOwnLock(file, owner)));
+        const settled = await Promise.allSettled(
+          batch.map(async (key, index) => {
+            const outcome = outcomes?.[index];
+            if (outcome && 'taken' in outcome) {
+              taken.push(files[index]!);
+              return true;
+            }
+            if (outcome && 'holder' in outcome && !isStaleLock(outcome.holder)) return false;
+            // Stale, a missing folder, an error, or no thread: `lock` decides (or throws).
+            return lockOne(key);
+          }),
+        );
+        for (const result of settled) {
+          if (result.status === 'rejected') throw result.reason;
+          held.push(result.value);
+        }
+      }
+      return { held, release };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+}
+
+/** Lock files per job of `lockMany` (one job holds its thread for about 40 ms here). */
+const LOCKS_PER_JOB = 512;
+
+/** Remove a lock file only while it holds `owner` (a takeover may have replaced it). */
+async function removeOwnLock(file: string, owner: string): Promise<void> {
+  const current = await readFile(file, 'utf8').catch(() => '');
+  if (current === owner) await rm(file, { force: true });
 }
 
 function isStaleLock(holder: string): boolean {

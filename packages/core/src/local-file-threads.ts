@@ -108,7 +108,36 @@ function copy(job) {
   }
   publish({ ...job, data: whole.buffer, length: size });
 }
-const jobs = { read, publish, copy };
+function lock(job) {
+  // Lock files created exclusively, holding job.owner; a taken one reports its holder.
+  const results = job.files.map((file) => {
+    let fd;
+    try {
+      fd = fs.openSync(file, 'wx', 0o600);
+    } catch (error) {
+      if (!error || error.code !== 'EEXIST') return { code: error && error.code, message: String(error && error.message) };
+      try { return { holder: fs.readFileSync(file, 'utf8') }; } catch { return { holder: '' }; }
+    }
+    try {
+      fs.writeSync(fd, job.owner);
+      return { taken: true };
+    } catch (error) {
+      try { fs.unlinkSync(file); } catch {}
+      return { code: error && error.code, message: String(error && error.message) };
+    } finally {
+      try { fs.closeSync(fd); } catch {}
+    }
+  });
+  parentPort.postMessage({ id: job.id, results });
+}
+function unlock(job) {
+  // Only files that still hold job.owner (a takeover may have replaced one).
+  for (const file of job.files) {
+    try { if (fs.readFileSync(file, 'utf8') === job.owner) fs.unlinkSync(file); } catch {}
+  }
+  parentPort.postMessage({ id: job.id });
+}
+const jobs = { read, publish, copy, lock, unlock };
 parentPort.on('message', (job) => jobs[job.kind](job));
 `;
 
@@ -161,6 +190,9 @@ export type ReadOutcome =
   /** An OS error (`code` as Node's), or the thread ended ('thread'). */
   | { ok: false; error: Error & { code?: string } };
 
+/** One lock file of `lockFiles`: taken, held by `holder` (its text), or failed with an OS error. */
+export type LockFileOutcome = { taken: true } | { holder: string } | { code?: string; message: string };
+
 /** Counters for diagnostics and tests. */
 export interface LocalFileThreadStats {
   reads: number;
@@ -178,6 +210,7 @@ interface Reply {
   size?: number;
   modified?: number;
   isDirectory?: boolean;
+  results?: LockFileOutcome[];
   digests?: Checksums;
   published?: boolean;
   stage?: string;
@@ -243,6 +276,22 @@ export class LocalFileThreads {
       ...(reply.digests ? { digests: reply.digests } : {}),
       ...(reply.code ? { code: reply.code } : {}),
     };
+  }
+
+  /**
+   * Create lock files exclusively, each holding `owner`, in one job: for each
+   * file, taken, the holder's text when it exists, or the OS error (see
+   * FileCheckpointStore.lockMany). Undefined when the thread ended (some may have been taken: the caller
+   * releases them all).
+   */
+  async lockFiles(files: string[], owner: string): Promise<LockFileOutcome[] | undefined> {
+    const reply = await this.run({ kind: 'lock', files, owner });
+    return reply?.results;
+  }
+
+  /** Remove the lock files that still hold `owner`, in one job; false when the thread ended first. */
+  async unlockFiles(files: string[], owner: string): Promise<boolean> {
+    return (await this.run({ kind: 'unlock', files, owner })) !== undefined;
   }
 
   /** Copy a small local file: read it whole, then publish it as `publish` does. */

@@ -296,11 +296,24 @@ export class Location {
     };
     const store = this.checkpoints;
     if (!store || !this.manageData) return releaseAll;
+    const keys = components.map((component) => `add\0${this.id}\0${component.id}`);
+    if (store.lockMany) {
+      // A store that cannot lock (an unwritable folder) leaves it to the registry.
+      const many = await store.lockMany(keys).catch(() => undefined);
+      if (!many) return releaseAll;
+      releases.push(() => many.release());
+      const refused = many.held.indexOf(false);
+      if (refused >= 0) {
+        await releaseAll();
+        throw alreadyBeingAdded(components[refused]!, this.name);
+      }
+      return releaseAll;
+    }
     const limit = pLimit(16);
     const held = await Promise.all(
-      components.map((component) =>
+      keys.map((key) =>
         limit(async () => {
-          const release = await store.lock(`add\0${this.id}\0${component.id}`).catch(() => null);
+          const release = await store.lock(key).catch(() => null);
           if (release) releases.push(release);
           return release !== undefined;
         }),
@@ -309,10 +322,7 @@ export class Location {
     const taken = held.indexOf(false);
     if (taken >= 0) {
       await releaseAll();
-      throw new LocationError(
-        `Component ${components[taken]!.id} is already being added to location "${this.name}" by another process.`,
-        { details: { componentId: components[taken]!.id, location: this.name } },
-      );
+      throw alreadyBeingAdded(components[taken]!, this.name);
     }
     return releaseAll;
   }
@@ -716,4 +726,11 @@ export class Location {
 /** Registers components without moving data (ftrack's UnmanagedLocationMixin). */
 export class UnmanagedLocation extends Location {
   override readonly manageData = false;
+}
+
+function alreadyBeingAdded(component: Component, location: string): LocationError {
+  return new LocationError(
+    `Component ${component.id} is already being added to location "${location}" by another process.`,
+    { details: { componentId: component.id, location } },
+  );
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { Accessor, OpenedRead, RangeWriter, ResourceStat, WriteResult } from './accessor.js';
 import {
   CheckpointSaver,

@@ -102,6 +102,56 @@ describe('FileCheckpointStore', () => {
     expect(await store.lock('k')).toBeUndefined();
   });
 
+  it('lockMany takes many locks at once, on the threads and without them, exclusive with lock', async () => {
+    for (const threads of ['4', '0']) {
+      const previous = process.env.STOWAGE_SMALL_FILE_THREADS;
+      process.env.STOWAGE_SMALL_FILE_THREADS = threads;
+      try {
+        const store = new FileCheckpointStore(join(dir, `many-${threads}`));
+        const other = new FileCheckpointStore(join(dir, `many-${threads}`));
+        const keys = Array.from({ length: 1200 }, (_, index) => `k${index}`);
+        const single = await store.lock('k7');
+        const many = await store.lockMany(keys);
+        // Held by a live process (this one, through `lock`): refused, the rest taken.
+        expect(many.held.filter((held) => !held)).toHaveLength(1);
+        expect(many.held[7]).toBe(false);
+        expect(await other.lock('k1199')).toBeUndefined();
+        expect((await other.lockMany(['k0', 'fresh'])).held).toEqual([false, true]);
+        await many.release();
+        await single!();
+        const files = await readdir(join(dir, `many-${threads}`));
+        // Only the one `other` took is left.
+        expect(files).toEqual([`${createHash('sha256').update('fresh').digest('hex')}.lock`]);
+      } finally {
+        if (previous === undefined) delete process.env.STOWAGE_SMALL_FILE_THREADS;
+        else process.env.STOWAGE_SMALL_FILE_THREADS = previous;
+      }
+    }
+  });
+
+  it('lockMany takes over the lock of a gone process, respects a live one, and remakes a removed folder', async () => {
+    const store = new FileCheckpointStore(dir);
+    const lockFile = (key: string) => join(dir, `${createHash('sha256').update(key).digest('hex')}.lock`);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
+    await (await store.lock('warm'))!();
+    await writeFile(lockFile('gone'), `${dead} ${hostname()}\n`);
+    await writeFile(lockFile('live'), `${process.ppid} ${hostname()}\n`);
+    const many = await store.lockMany(['gone', 'live', 'new']);
+    expect(many.held).toEqual([true, false, true]);
+    await many.release();
+    // Released: the taken-over lock and the new one are gone, the live one stays.
+    await expect(stat(lockFile('gone'))).rejects.toThrow();
+    await expect(stat(lockFile('new'))).rejects.toThrow();
+    await stat(lockFile('live'));
+    await rm(dir, { recursive: true, force: true });
+    const again = await store.lockMany(['a', 'b']);
+    expect(again.held).toEqual([true, true]);
+    await again.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('defaults to STOWAGE_CHECKPOINT_DIR, then the XDG cache', () => {
     expect(defaultCheckpointDirectory({ STOWAGE_CHECKPOINT_DIR: '/x/cp' })).toBe('/x/cp');
     expect(defaultCheckpointDirectory({ XDG_CACHE_HOME: '/c' })).toBe(join('/c', 'stowage', 'checkpoints'));

@@ -9,6 +9,7 @@ import {
   ComponentTransferError,
   EVENT_COMPONENT_ADDED,
   EVENT_COMPONENT_REMOVED,
+  FileCheckpointStore,
   LocationError,
   MemoryAccessor,
   MemoryCheckpointStore,
@@ -112,33 +113,39 @@ describe('Location.addComponent', () => {
     expect(progressCalls).toBe(0);
   });
 
-  it('of two adds of one sequence at once, one transfers it and the other is refused at once', async () => {
-    const session = new Session({ pluginPaths: [], checkpoints: new MemoryCheckpointStore() });
-    const accessor = new MemoryAccessor();
-    const location = session.createLocation({
-      name: 'studio',
-      accessor,
-      structure: new TestStructure(),
-      priority: 10,
-    });
-    const dir = await tempDir();
-    await writeFrames(dir, 24, 4096);
-    const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-24]'), {}, null);
-    const results = await Promise.allSettled([
-      location.addComponent(sequence, session.origin),
-      location.addComponent(sequence, session.origin),
-    ]);
-    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-    const refused = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
-    expect(refused.reason).toBeInstanceOf(LocationError);
-    expect((refused.reason as Error).message).toMatch(/already being added to location "studio"/);
-    expect(await location.getComponentAvailability(sequence)).toBe(100);
-    expect(await accessor.list(sequence.id)).toHaveLength(24);
-    // Released: a later add finds it registered.
-    await expect(location.addComponent(sequence, session.origin)).rejects.toBeInstanceOf(
-      ComponentInLocationError,
-    );
-  });
+  it.each([
+    ['in memory, locked key by key', async () => new MemoryCheckpointStore()],
+    ['in files, lockMany on the threads', async () => new FileCheckpointStore(await tempDir())],
+  ])(
+    'of two adds of one sequence at once, one transfers it and the other is refused at once (store %s)',
+    async (_label, makeStore) => {
+      const session = new Session({ pluginPaths: [], checkpoints: await makeStore() });
+      const accessor = new MemoryAccessor();
+      const location = session.createLocation({
+        name: 'studio',
+        accessor,
+        structure: new TestStructure(),
+        priority: 10,
+      });
+      const dir = await tempDir();
+      await writeFrames(dir, 24, 4096);
+      const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-24]'), {}, null);
+      const results = await Promise.allSettled([
+        location.addComponent(sequence, session.origin),
+        location.addComponent(sequence, session.origin),
+      ]);
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toBeInstanceOf(LocationError);
+      expect((refused.reason as Error).message).toMatch(/already being added to location "studio"/);
+      expect(await location.getComponentAvailability(sequence)).toBe(100);
+      expect(await accessor.list(sequence.id)).toHaveLength(24);
+      // Released: a later add finds it registered.
+      await expect(location.addComponent(sequence, session.origin)).rejects.toBeInstanceOf(
+        ComponentInLocationError,
+      );
+    },
+  );
 
   it('the origin registers without locks (it moves no data); a managed location locks what it adds', async () => {
     const store = new MemoryCheckpointStore();
