@@ -11,6 +11,7 @@ import {
   AccessorResourceInvalidError,
   assertIntegrity,
   BaseAccessor,
+  bytesOf,
   type CopyOptions,
   defineCapabilities,
   digestsOf,
@@ -319,7 +320,7 @@ export class SftpAccessor extends BaseAccessor {
             if (!resume && (typeof source === 'string' || source instanceof Uint8Array)) {
               // Bytes in hand (a small file read whole): hashed here and sent
               // at once, without a stream pipeline per file.
-              const bytes = typeof source === 'string' ? Buffer.from(source) : toBuffer(source);
+              const bytes = bytesOf(source);
               result = { size: bytes.length, checksums: digestsOf(bytes, algorithms) };
               await writer.endWith(bytes, signal);
             } else {
@@ -887,11 +888,6 @@ function toResourceStat(stats: Stats): ResourceStat {
     isContainer: stats.isDirectory(),
     modified: new Date(stats.mtime * 1000),
   };
-}
-
-/** The same bytes as a Buffer, without a copy. */
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import pLimit from 'p-limit';
 import type { Accessor, ResourceStat } from './accessor.js';
 import { smallFileThreads } from './local-file-threads.js';
 
@@ -230,20 +231,20 @@ export class FileCheckpointStore implements CheckpointStore {
 
   /**
    * Many locks in a few jobs on the local-file threads (512 files a job):
-   * 10,000 took 0.27-0.39 s to take and release here, 1.4-2.9 s as async
-   * calls, 16 at a time. A lock held
-   * by a process that is gone, or a folder removed meanwhile, goes through
-   * `lock` (takeover, mkdir). Without the threads (STOWAGE_SMALL_FILE_THREADS=0),
-   * `lock` key by key.
+   * 10,000 took 0.27-0.39 s to take and release here, 1.4-2.9 s key by key.
+   * A lock held by a process that is gone, or a folder removed meanwhile,
+   * goes through `lock` (takeover, mkdir). Without the threads
+   * (STOWAGE_SMALL_FILE_THREADS=0): key by key.
    */
   async lockMany(keys: string[]): Promise<{ held: boolean[]; release(): Promise<void> }> {
     const threads = smallFileThreads(undefined);
+    if (!threads) return lockKeyByKey(this, keys);
     const owner = `${process.pid} ${hostname()}\n`;
     const taken: string[] = [];
     const releases: Array<() => Promise<void>> = [];
     const release = async () => {
       const files = taken.splice(0);
-      if (files.length > 0 && !(await threads?.unlockFiles(files, owner)))
+      if (files.length > 0 && !(await threads.unlockFiles(files, owner)))
         await Promise.all(files.map((file) => removeOwnLock(file, owner)));
       await Promise.all(releases.splice(0).map((done) => done()));
     };
@@ -253,7 +254,6 @@ export class FileCheckpointStore implements CheckpointStore {
       return done !== undefined;
     };
     try {
-      if (!threads) return { held: await Promise.all(keys.map(lockOne)), release };
       if (!this.folderMade) {
         await mkdir(this.directory, { recursive: true, mode: 0o700 });
         this.folderMade = true;
@@ -288,6 +288,41 @@ export class FileCheckpointStore implements CheckpointStore {
       throw error;
     }
   }
+}
+
+/** `keys` locked in `store`: with its `lockMany` when it has one, else key by key. */
+export function lockKeys(
+  store: CheckpointStore,
+  keys: string[],
+): Promise<{ held: boolean[]; release(): Promise<void> }> {
+  return store.lockMany ? store.lockMany(keys) : lockKeyByKey(store, keys);
+}
+
+/** `lock` for each key, 16 at a time; on an error, what was taken is released. */
+async function lockKeyByKey(
+  store: CheckpointStore,
+  keys: string[],
+): Promise<{ held: boolean[]; release(): Promise<void> }> {
+  const releases: Array<() => Promise<void>> = [];
+  const release = async () => {
+    await Promise.all(releases.splice(0).map((done) => done().catch(() => {})));
+  };
+  const limit = pLimit(16);
+  const settled = await Promise.allSettled(
+    keys.map((key) =>
+      limit(async () => {
+        const done = await store.lock(key);
+        if (done) releases.push(done);
+        return done !== undefined;
+      }),
+    ),
+  );
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) {
+    await release();
+    throw failed.reason;
+  }
+  return { held: settled.map((result) => (result as PromiseFulfilledResult<boolean>).value), release };
 }
 
 /** Lock files per job of `lockMany` (one job holds its thread for about 40 ms here). */

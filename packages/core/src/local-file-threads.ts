@@ -281,8 +281,8 @@ export class LocalFileThreads {
   /**
    * Create lock files exclusively, each holding `owner`, in one job: for each
    * file, taken, the holder's text when it exists, or the OS error (see
-   * FileCheckpointStore.lockMany). Undefined when the thread ended (some may have been taken: the caller
-   * releases them all).
+   * FileCheckpointStore.lockMany). Undefined when the thread ended: some may
+   * have been taken, and the caller removes the ones holding `owner`.
    */
   async lockFiles(files: string[], owner: string): Promise<LockFileOutcome[] | undefined> {
     const reply = await this.run({ kind: 'lock', files, owner });

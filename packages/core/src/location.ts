@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { Accessor, GetUrlOptions } from './accessor.js';
-import type { CheckpointStore } from './checkpoint.js';
+import { type CheckpointStore, lockKeys } from './checkpoint.js';
 import type { Component } from './component.js';
 import { flattenComponents } from './component.js';
 import {
@@ -290,41 +290,19 @@ export class Location {
    * all it does, and that is atomic (10,000 locks took 4 s there).
    */
   private async lockAdds(components: Component[]): Promise<() => Promise<void>> {
-    const releases: Array<() => Promise<void>> = [];
-    const releaseAll = async () => {
-      await Promise.all(releases.splice(0).map((release) => release().catch(() => {})));
-    };
+    const none = async () => {};
     const store = this.checkpoints;
-    if (!store || !this.manageData) return releaseAll;
+    if (!store || !this.manageData) return none;
     const keys = components.map((component) => `add\0${this.id}\0${component.id}`);
-    if (store.lockMany) {
-      // A store that cannot lock (an unwritable folder) leaves it to the registry.
-      const many = await store.lockMany(keys).catch(() => undefined);
-      if (!many) return releaseAll;
-      releases.push(() => many.release());
-      const refused = many.held.indexOf(false);
-      if (refused >= 0) {
-        await releaseAll();
-        throw alreadyBeingAdded(components[refused]!, this.name);
-      }
-      return releaseAll;
+    // A store that cannot lock (an unwritable folder) leaves it to the registry.
+    const locks = await lockKeys(store, keys).catch(() => undefined);
+    if (!locks) return none;
+    const refused = locks.held.indexOf(false);
+    if (refused >= 0) {
+      await locks.release();
+      throw alreadyBeingAdded(components[refused]!, this.name);
     }
-    const limit = pLimit(16);
-    const held = await Promise.all(
-      keys.map((key) =>
-        limit(async () => {
-          const release = await store.lock(key).catch(() => null);
-          if (release) releases.push(release);
-          return release !== undefined;
-        }),
-      ),
-    );
-    const taken = held.indexOf(false);
-    if (taken >= 0) {
-      await releaseAll();
-      throw alreadyBeingAdded(components[taken]!, this.name);
-    }
-    return releaseAll;
+    return () => locks.release().catch(() => {});
   }
 
   /** Resource identifiers in each source and in this location, members first. */

@@ -30,16 +30,17 @@ export function defaultChunkSize(): number {
   return Number.isFinite(fromEnv) && fromEnv > 0 ? Math.floor(fromEnv) : 1024 * 1024;
 }
 
+/** The bytes of a source held in memory, as a Buffer (a view, not a copy, of a Uint8Array). */
+export function bytesOf(source: string | Uint8Array): Buffer {
+  if (typeof source === 'string') return Buffer.from(source);
+  return Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+}
+
 /** A Readable from any write source (no copy for streams). */
 export function toReadable(source: WriteSource): Readable {
   if (source instanceof Readable) return source;
-  if (typeof source === 'string' || source instanceof Uint8Array) {
-    const buffer =
-      typeof source === 'string'
-        ? Buffer.from(source)
-        : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-    return Readable.from([buffer], { objectMode: false });
-  }
+  if (typeof source === 'string' || source instanceof Uint8Array)
+    return Readable.from([bytesOf(source)], { objectMode: false });
   return Readable.from(source, { objectMode: false });
 }
 

@@ -10,6 +10,7 @@ import {
   CheckpointSaver,
   defaultCheckpointDirectory,
   FileCheckpointStore,
+  lockKeys,
   MemoryCheckpointStore,
   OriginAccessor,
   parseTempFileResumeState,
@@ -155,6 +156,22 @@ describe('FileCheckpointStore', () => {
   it('defaults to STOWAGE_CHECKPOINT_DIR, then the XDG cache', () => {
     expect(defaultCheckpointDirectory({ STOWAGE_CHECKPOINT_DIR: '/x/cp' })).toBe('/x/cp');
     expect(defaultCheckpointDirectory({ XDG_CACHE_HOME: '/c' })).toBe(join('/c', 'stowage', 'checkpoints'));
+  });
+});
+
+describe('lockKeys', () => {
+  it('locks key by key in a store without lockMany, and on an error releases what it took', async () => {
+    const store = new MemoryCheckpointStore();
+    const held = await store.lock('b');
+    const locks = await lockKeys(store, ['a', 'b', 'c']);
+    expect(locks.held).toEqual([true, false, true]);
+    await locks.release();
+    await held!();
+    const lock = store.lock.bind(store);
+    store.lock = (key) => (key === 'bad' ? Promise.reject(new Error('unwritable')) : lock(key));
+    await expect(lockKeys(store, ['x', 'bad', 'y'])).rejects.toThrow('unwritable');
+    // Nothing stays taken.
+    expect((await lockKeys(store, ['x', 'y'])).held).toEqual([true, true]);
   });
 });
 

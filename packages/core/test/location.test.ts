@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   AccessorOperationFailedError,
+  type CheckpointStore,
   type Component,
   ComponentInLocationError,
   ComponentNotInLocationError,
@@ -19,8 +20,8 @@ import {
 } from '../src/index.js';
 import { TestStructure, tempDir, writeFrames } from './helpers.js';
 
-async function setup() {
-  const session = new Session({ pluginPaths: [] });
+async function setup(checkpoints?: CheckpointStore) {
+  const session = new Session({ pluginPaths: [], ...(checkpoints ? { checkpoints } : {}) });
   const accessor = new MemoryAccessor();
   const location = session.createLocation({
     name: 'studio',
@@ -119,15 +120,7 @@ describe('Location.addComponent', () => {
   ])(
     'of two adds of one sequence at once, one transfers it and the other is refused at once (store %s)',
     async (_label, makeStore) => {
-      const session = new Session({ pluginPaths: [], checkpoints: await makeStore() });
-      const accessor = new MemoryAccessor();
-      const location = session.createLocation({
-        name: 'studio',
-        accessor,
-        structure: new TestStructure(),
-        priority: 10,
-      });
-      const dir = await tempDir();
+      const { session, accessor, location, dir } = await setup(await makeStore());
       await writeFrames(dir, 24, 4096);
       const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-24]'), {}, null);
       const results = await Promise.allSettled([
@@ -155,14 +148,7 @@ describe('Location.addComponent', () => {
       locked.push(key);
       return lock(key);
     };
-    const session = new Session({ pluginPaths: [], checkpoints: store });
-    const location = session.createLocation({
-      name: 'studio',
-      accessor: new MemoryAccessor(),
-      structure: new TestStructure(),
-      priority: 10,
-    });
-    const dir = await tempDir();
+    const { session, location, dir } = await setup(store);
     await writeFrames(dir, 24, 16);
     const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-24]'), {}, null);
     expect(locked).toEqual([]);
