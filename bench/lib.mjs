@@ -1,7 +1,7 @@
 // Shared benchmark helpers: timing with medians, peak RSS of child processes,
 // reference-vs-Stowage ratios, JSON results. Benchmarks are not timed tests.
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
@@ -71,6 +71,28 @@ export function sampleRss(intervalMs = 20) {
 
 export function mib(bytes) {
   return bytes / 1024 / 1024;
+}
+
+let msPerTick;
+
+/**
+ * CPU time of the whole machine so far, all cores, from /proc/stat (ms);
+ * undefined without it. Read around a step: the busy time minus the step's
+ * own CPU is what the loopback server (and anything else) used meanwhile, and
+ * steal is time the hypervisor gave to other guests, one source of the noise
+ * between runs. With C cores, busy / C bounds the step's wall time from below.
+ */
+export function machineCpu() {
+  let line;
+  try {
+    line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  } catch {
+    return undefined;
+  }
+  // cpu user nice system idle iowait irq softirq steal ... (proc(5)), in USER_HZ ticks.
+  const [user, nice, system, , , irq, softirq, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  msPerTick ??= 1000 / (Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100);
+  return { busyMs: (user + nice + system + irq + softirq) * msPerTick, stealMs: steal * msPerTick };
 }
 
 /** Print a comparison row and remember it for the JSON file. */

@@ -22,7 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { start } from '../../tools/backends/index.mjs';
-import { median, report, runCommand, writeResults } from '../lib.mjs';
+import { machineCpu, median, report, runCommand, writeResults } from '../lib.mjs';
 import { BACKENDS } from './backends.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -169,8 +169,24 @@ export async function runNetworkScenario(kind) {
     const step = (who, what, run) =>
       console.log(
         `  ${what} ${who}: ${(run.ms / 1000).toFixed(1)} s, ${((run.rssKiB ?? 0) / 1024).toFixed(0)} MiB, ` +
-          `CPU ${((run.cpuMs ?? 0) / 1000).toFixed(1)} s`,
+          `CPU ${((run.cpuMs ?? 0) / 1000).toFixed(1)} s` +
+          (run.othersCpuMs === undefined ? '' : `, others' CPU ${(run.othersCpuMs / 1000).toFixed(1)} s`) +
+          (run.stealMs > 50 ? `, stolen ${(run.stealMs / 1000).toFixed(1)} s` : ''),
       );
+    // The rest of the machine's CPU during a step, mostly the loopback server:
+    // it shares the cores with the client, so a case whose client + others'
+    // CPU nears cores x wall time is bound by CPU on this machine.
+    const timed = async (command, args, options) => {
+      const before = machineCpu();
+      const run = await runCommand(command, args, options);
+      const after = machineCpu();
+      if (!before || !after || run.cpuMs === undefined) return run;
+      return {
+        ...run,
+        othersCpuMs: Math.max(0, after.busyMs - before.busyMs - run.cpuMs),
+        stealMs: after.stealMs - before.stealMs,
+      };
+    };
     const stowage = async (job) => {
       const resultFile = join(root, 'child-result.json');
       const args = [
@@ -178,13 +194,13 @@ export async function runNetworkScenario(kind) {
         CHILD,
         JSON.stringify({ ...job, backend: kind, resultFile, poolSize: job.concurrency }),
       ];
-      const run = await runCommand(process.execPath, args, { env: childEnv });
+      const run = await timed(process.execPath, args, { env: childEnv });
       step('stowage', `${job.op} ${job.remoteDir}`, run);
       return { ...run, ...JSON.parse(readFileSync(resultFile, 'utf8')) };
     };
     const library = async (job) => {
       const resultFile = join(root, 'library-result.json');
-      const run = await runCommand(
+      const run = await timed(
         process.execPath,
         [LIBRARY_CHILD, JSON.stringify({ ...job, backend: kind, resultFile })],
         { env: childEnv },
@@ -194,7 +210,7 @@ export async function runNetworkScenario(kind) {
     };
     // --retries 1: a failed copy must fail the benchmark, not be redone inside the timing.
     const rcloneRun = async (args) => {
-      const run = await runCommand('rclone', ['--retries', '1', ...args], { env: rcloneEnv });
+      const run = await timed('rclone', ['--retries', '1', ...args], { env: rcloneEnv });
       step('rclone', `${args[0]} ${args[1].split('/').at(-1)}`, run);
       return run;
     };
@@ -305,6 +321,12 @@ export async function runNetworkScenario(kind) {
       ].filter(([, times]) => times.stowage.length > 0 && (times !== up || DIRECTIONS.includes('up')))) {
         const peak = (list) =>
           list.length ? Math.max(...list.map((entry) => entry.rssKiB ?? 0)) / 1024 : undefined;
+        // Median CPU seconds of the tool and of the rest of the machine during its steps.
+        const cpu = (list) => {
+          const seconds = (key) => median(list.map((entry) => entry[key] ?? 0)) / 1000;
+          const others = list.every((entry) => entry.othersCpuMs !== undefined);
+          return `${seconds('cpuMs').toFixed(1)}${others ? ` + others ${seconds('othersCpuMs').toFixed(1)}` : ''} s`;
+        };
         report(results, {
           scenario: `${kind} ${item.label} ${direction}`,
           bytes: item.bytes,
@@ -323,7 +345,8 @@ export async function runNetworkScenario(kind) {
           runs: times,
           note:
             `addComponent ${median(times.stowage.map((entry) => entry.transferMs)).toFixed(0)} ms, ` +
-            `peak RSS stowage ${peak(times.stowage).toFixed(0)} MiB / rclone ${peak(times.rclone)?.toFixed(0)} MiB`,
+            `peak RSS stowage ${peak(times.stowage).toFixed(0)} MiB / rclone ${peak(times.rclone)?.toFixed(0)} MiB, ` +
+            `CPU stowage ${cpu(times.stowage)}${times.rclone.length ? ` / rclone ${cpu(times.rclone)}` : ''}`,
         });
       }
     }
