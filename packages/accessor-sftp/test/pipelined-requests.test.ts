@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccessorResourceExistsError, readAll } from '@stowage/core';
+import { AccessorResourceExistsError, AccessorResourceIdentifierError, readAll } from '@stowage/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SftpAccessor } from '../src/index.js';
 import { isolatedAccessor, localNames } from './helpers.js';
@@ -20,14 +21,16 @@ interface Call {
   unansweredLinks: number;
   /** READ requests sent and not yet answered. */
   unansweredReads: number;
+  /** REALPATH requests sent and not yet answered. */
+  unansweredRealpaths: number;
 }
 
 /** Record the SFTP requests the client sends, with what was still unanswered at each. */
 function recordRequests() {
   const calls: Call[] = [];
-  const unanswered = { write: 0, link: 0, read: 0 };
+  const unanswered = { write: 0, link: 0, read: 0, realpath: 0 };
   const originals = new Map<string, (...args: unknown[]) => unknown>();
-  const wrap = (name: string, counter?: 'write' | 'link' | 'read') => {
+  const wrap = (name: string, counter?: keyof typeof unanswered) => {
     const original = SFTP.prototype[name]!;
     originals.set(name, original);
     SFTP.prototype[name] = function (this: unknown, ...args: unknown[]) {
@@ -36,6 +39,7 @@ function recordRequests() {
         unansweredWrites: unanswered.write,
         unansweredLinks: unanswered.link,
         unansweredReads: unanswered.read,
+        unansweredRealpaths: unanswered.realpath,
       });
       if (counter) {
         const callback = args.at(-1) as (...results: unknown[]) => void;
@@ -55,6 +59,8 @@ function recordRequests() {
   wrap('unlink');
   wrap('fstat');
   wrap('read', 'read');
+  wrap('realpath', 'realpath');
+  wrap('open');
   return {
     calls,
     restore() {
@@ -150,6 +156,39 @@ describe('requests sent without waiting for the previous reply', () => {
     expect(
       (await readAll(await accessor.createReadStream('read/large.bin', { start: 800 * 1024 }))).length,
     ).toBe(0);
+  });
+
+  it("sends a read's OPEN with its confinement REALPATH: one round trip less per file", async () => {
+    const data = randomBytes(2000);
+    await accessor.makeContainer('confined');
+    await accessor.write('confined/f.bin', data);
+    recorder = recordRequests();
+    const opened = await accessor.openRead!('confined/f.bin');
+    expect((await readAll(opened.stream)).equals(data)).toBe(true);
+    const names = recorder.calls.map((call) => call.name);
+    expect(names.slice(0, 2)).toEqual(['realpath', 'open']);
+    expect(recorder.calls[1]!.unansweredRealpaths).toBe(1);
+  });
+
+  it('a file linked out of the root: refused, its handle closed before any READ', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'stowage-sftp-outside-'));
+    try {
+      chmodSync(outside, 0o755);
+      writeFileSync(join(outside, 'secret.txt'), 'secret');
+      chmodSync(join(outside, 'secret.txt'), 0o644);
+      await accessor.makeContainer('escape');
+      symlinkSync(join(outside, 'secret.txt'), join(localPath, 'escape/out'));
+      recorder = recordRequests();
+      await expect(accessor.openRead!('escape/out')).rejects.toBeInstanceOf(AccessorResourceIdentifierError);
+      const names = recorder.calls.map((call) => call.name);
+      // The OPEN went out with the check; the refusal closed what it opened and read nothing.
+      expect(names).toContain('open');
+      expect(names).toContain('close');
+      expect(names).not.toContain('read');
+      expect(names).not.toContain('fstat');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('create-only: the temp name is unlinked in the link round trip; a refused write keeps the target and leaves no temp', async () => {
