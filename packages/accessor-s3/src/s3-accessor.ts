@@ -34,11 +34,13 @@ import {
   AccessorResourceNotFoundError,
   assertIntegrity,
   BaseAccessor,
+  bytesOf,
   type ChecksumAlgorithm,
   type Checksums,
   ContainerCache,
   type CopyOptions,
   defineCapabilities,
+  digestsOf,
   type ExpectedChecksum,
   type GetUrlOptions,
   isHashSupported,
@@ -525,6 +527,13 @@ export class S3Accessor extends BaseAccessor {
       }
 
       const algorithms = requestedAlgorithms(options);
+      if (typeof source === 'string' || source instanceof Uint8Array) {
+        const bytes = bytesOf(source);
+        if (bytes.length <= this.partSize) {
+          consumed = true;
+          return await this.putBytes(resourceIdentifier, key, bytes, algorithms, overwrite, options, op);
+        }
+      }
       const body = new VerifyingStream(resourceIdentifier, algorithms, options);
       const input = toReadable(source);
       consumed = true;
@@ -582,6 +591,44 @@ export class S3Accessor extends BaseAccessor {
     } finally {
       if (!consumed && source instanceof Readable) source.destroy();
     }
+  }
+
+  /**
+   * One PutObject of bytes already in memory (a small local file the transfer
+   * engine read whole): checked and hashed before anything is sent, without
+   * the stream, Transform and lib-storage Upload a streamed write sets up.
+   */
+  private async putBytes(
+    resourceIdentifier: string,
+    key: string,
+    bytes: Buffer,
+    algorithms: ChecksumAlgorithm[],
+    overwrite: boolean,
+    options: WriteOptions,
+    op: ErrorContext,
+  ): Promise<WriteResult> {
+    const digests = digestsOf(bytes, algorithms);
+    assertIntegrity(resourceIdentifier, { size: bytes.length, checksums: digests }, options);
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: bytes,
+          ContentLength: bytes.length,
+          ...(this.checksumAlgorithm ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
+          ...(!overwrite && this.conditionalWrites === 'if-none-match' ? { IfNoneMatch: '*' } : {}),
+        }),
+        options.signal ? { abortSignal: options.signal } : {},
+      );
+    } catch (error) {
+      throw this.fail(error, op);
+    }
+    options.onProgress?.(bytes.length);
+    const checksums: Checksums = {};
+    for (const algorithm of options.checksums ?? [])
+      if (digests[algorithm] !== undefined) checksums[algorithm] = digests[algorithm];
+    return { size: bytes.length, checksums };
   }
 
   // ---------------------------------------------------------------- resumable writes

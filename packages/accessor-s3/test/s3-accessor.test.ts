@@ -131,6 +131,81 @@ describe('multipart writes (lib-storage Upload)', () => {
   });
 });
 
+describe('bytes in hand (one PutObject)', () => {
+  /** The commands the accessor's client sends, by name. */
+  function recordCommands(accessor: S3Accessor): string[] {
+    const seen: string[] = [];
+    accessor.client.middlewareStack.add(
+      (next, context) => (args) => {
+        seen.push(context.commandName ?? '');
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCommands' },
+    );
+    return seen;
+  }
+
+  it('sends bytes up to a part as one PutObject, with their checksums and progress', async () => {
+    const { accessor } = fresh({ partSize: 5 * MiB });
+    await accessor.makeContainer('shots', true);
+    const seen = recordCommands(accessor);
+    const data = testBytes(5 * MiB, 'in-hand');
+    const progress: number[] = [];
+    const result = await accessor.write('shots/a.bin', data, {
+      overwrite: false,
+      checksums: ['md5'],
+      checksum: { algorithm: 'sha256', value: sha256(data) },
+      onProgress: (bytes) => progress.push(bytes),
+    });
+    expect(seen).toEqual(['PutObjectCommand']);
+    expect(result).toEqual({
+      size: data.length,
+      checksums: { md5: createHash('md5').update(data).digest('hex') },
+    });
+    expect(progress.at(-1)).toBe(data.length);
+    expect(sha256(await readAll(await accessor.createReadStream('shots/a.bin')))).toBe(sha256(data));
+  });
+
+  it('a size or checksum mismatch sends nothing', async () => {
+    const { accessor } = fresh();
+    await accessor.makeContainer('shots', true);
+    const seen = recordCommands(accessor);
+    const data = testBytes(4096, 'mismatch');
+    await expect(accessor.write('shots/short.bin', data, { size: 4097 })).rejects.toBeInstanceOf(
+      AccessorIntegrityError,
+    );
+    await expect(
+      accessor.write('shots/bad.bin', data, {
+        checksum: { algorithm: 'sha256', value: sha256(Buffer.from('x')) },
+      }),
+    ).rejects.toBeInstanceOf(AccessorIntegrityError);
+    expect(seen).not.toContain('PutObjectCommand');
+    expect(await accessor.exists('shots/short.bin')).toBe(false);
+    expect(await accessor.exists('shots/bad.bin')).toBe(false);
+  });
+
+  it('overwrite false refuses an existing object and keeps it', async () => {
+    const { accessor } = fresh();
+    await accessor.write('keep.bin', 'precious');
+    await expect(accessor.write('keep.bin', testBytes(4096), { overwrite: false })).rejects.toBeInstanceOf(
+      AccessorResourceExistsError,
+    );
+    expect((await readAll(await accessor.createReadStream('keep.bin'))).toString()).toBe('precious');
+  });
+
+  it('an aborted signal sends nothing', async () => {
+    const { accessor } = fresh();
+    const seen = recordCommands(accessor);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      accessor.write('aborted.bin', testBytes(4096), { signal: controller.signal }),
+    ).rejects.toBeInstanceOf(OperationAbortedError);
+    expect(seen).not.toContain('PutObjectCommand');
+    expect(await accessor.exists('aborted.bin')).toBe(false);
+  });
+});
+
 describe('presigned URLs', () => {
   it('getUrl returns a presigned GET that fetch() can read, without the secret key', async () => {
     const { accessor } = fresh();
