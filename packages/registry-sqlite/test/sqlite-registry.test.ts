@@ -173,20 +173,36 @@ describe('SqliteRegistry', () => {
     const path = newPath();
     const registry = new SqliteRegistry({ path });
     const lock = holdWriteLock(path);
-    let ticks = 0;
-    const ticker = setInterval(() => ticks++, 10);
+    let released = false;
+    // The longest stretch the event loop went without running a timer. A
+    // waiting write blocks it for SYNC_BUSY_WAIT_MS (50 ms) per attempt at
+    // most; a write that waited synchronously would block it for the whole
+    // 400 ms (the lock is released from this thread). Counting ticks instead
+    // failed on a loaded CI machine, where 10 ms timers fire late.
+    let last = performance.now();
+    let longestGap = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 10);
+    const pending = registry.addComponentLocations([
+      { componentId: 'a', locationId: 'l', resourceIdentifier: 'a' },
+    ]);
+    pending.catch(() => {});
     try {
-      const pending = registry.addComponentLocations([
-        { componentId: 'a', locationId: 'l', resourceIdentifier: 'a' },
-      ]);
       await new Promise((resolve) => setTimeout(resolve, 400));
-      expect(ticks).toBeGreaterThan(10);
+      expect(longestGap).toBeGreaterThan(0);
+      expect(longestGap).toBeLessThan(300);
       expect(await registry.getComponentLocations(['a'])).toEqual([]);
       lock.release();
+      released = true;
       expect(await pending).toEqual({ conflicts: [] });
       expect(await registry.listComponentIds('l')).toEqual(['a']);
     } finally {
       clearInterval(ticker);
+      // Release before closing: closing under the held lock would throw and hide a failed assertion.
+      if (!released) lock.release();
       await registry.close();
     }
   });
