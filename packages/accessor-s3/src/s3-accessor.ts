@@ -558,7 +558,7 @@ export class S3Accessor extends BaseAccessor {
           Key: key,
           Body: body,
           ...(this.checksumAlgorithm ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
-          ...(!overwrite && this.conditionalWrites === 'if-none-match' ? { IfNoneMatch: '*' } : {}),
+          ...this.createOnly(overwrite),
         },
         partSize,
         queueSize: this.queueSize,
@@ -583,11 +583,7 @@ export class S3Accessor extends BaseAccessor {
       }
       const size = body.bytes;
       if (reported < size || (size === 0 && reported === 0)) options.onProgress?.(size);
-      const digests = body.digests();
-      const checksums: Checksums = {};
-      for (const algorithm of options.checksums ?? [])
-        if (digests[algorithm] !== undefined) checksums[algorithm] = digests[algorithm];
-      return { size, checksums };
+      return { size, checksums: askedFor(body.digests(), options.checksums) };
     } finally {
       if (!consumed && source instanceof Readable) source.destroy();
     }
@@ -617,7 +613,7 @@ export class S3Accessor extends BaseAccessor {
           Body: bytes,
           ContentLength: bytes.length,
           ...(this.checksumAlgorithm ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
-          ...(!overwrite && this.conditionalWrites === 'if-none-match' ? { IfNoneMatch: '*' } : {}),
+          ...this.createOnly(overwrite),
         }),
         options.signal ? { abortSignal: options.signal } : {},
       );
@@ -625,10 +621,7 @@ export class S3Accessor extends BaseAccessor {
       throw this.fail(error, op);
     }
     options.onProgress?.(bytes.length);
-    const checksums: Checksums = {};
-    for (const algorithm of options.checksums ?? [])
-      if (digests[algorithm] !== undefined) checksums[algorithm] = digests[algorithm];
-    return { size: bytes.length, checksums };
+    return { size: bytes.length, checksums: askedFor(digests, options.checksums) };
   }
 
   // ---------------------------------------------------------------- resumable writes
@@ -898,7 +891,7 @@ export class S3Accessor extends BaseAccessor {
             Key: key,
             UploadId: state.uploadId,
             MultipartUpload: { Parts: parts },
-            ...(!overwrite && this.conditionalWrites === 'if-none-match' ? { IfNoneMatch: '*' } : {}),
+            ...this.createOnly(overwrite),
           }),
           abort,
         );
@@ -907,10 +900,7 @@ export class S3Accessor extends BaseAccessor {
           throw this.fail(error, op);
       }
       if (done < measured.size || measured.size === 0) options.onProgress?.(measured.size);
-      const checksums: Checksums = {};
-      for (const algorithm of options.checksums ?? [])
-        if (measured.checksums[algorithm] !== undefined) checksums[algorithm] = measured.checksums[algorithm];
-      return { size: measured.size, checksums };
+      return { size: measured.size, checksums: askedFor(measured.checksums, options.checksums) };
     } catch (error) {
       // Stop reading and let in-flight parts and saves settle (no checkpoint lands after
       // this write settled); the multipart upload stays for a resume.
@@ -993,6 +983,11 @@ export class S3Accessor extends BaseAccessor {
     await this.client.send(
       new AbortMultipartUploadCommand({ Bucket: state.bucket, Key: state.key, UploadId: state.uploadId }),
     );
+  }
+
+  /** `If-None-Match: *` for a write that must not replace an object, where the server honours it. */
+  private createOnly(overwrite: boolean): { IfNoneMatch?: string } {
+    return !overwrite && this.conditionalWrites === 'if-none-match' ? { IfNoneMatch: '*' } : {};
   }
 
   /**
@@ -1107,7 +1102,7 @@ export class S3Accessor extends BaseAccessor {
     // look first as well, so overwrite false holds everywhere (atomically where the header is honoured).
     await this.checkTarget(targetSegments, targetKey, overwrite, op, !overwrite);
     const size = Number(head.ContentLength ?? 0);
-    const conditional = !overwrite && this.conditionalWrites === 'if-none-match' ? { IfNoneMatch: '*' } : {};
+    const conditional = this.createOnly(overwrite);
     const abort = signal ? { abortSignal: signal } : {};
     if (size <= this.multipartCopyThreshold) {
       try {
@@ -1418,6 +1413,14 @@ function isPlainName(name: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The digests a write was asked for (`options.checksums`), out of those it computed. */
+function askedFor(digests: Checksums, asked: readonly ChecksumAlgorithm[] | undefined): Checksums {
+  const checksums: Checksums = {};
+  for (const algorithm of asked ?? [])
+    if (digests[algorithm] !== undefined) checksums[algorithm] = digests[algorithm];
+  return checksums;
 }
 
 function byteLengthOf(source: WriteSource): number | undefined {
