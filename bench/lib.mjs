@@ -112,7 +112,7 @@ export function report(results, row) {
       // The bare client library's time (BENCH_FLOOR=1): the best any tool on it could do here.
       row.floorMs
         ? `library floor ${row.floorMs.toFixed(1)} ms (transfer ${row.floorTransferMs?.toFixed(0)} ms` +
-          `${row.referenceMs ? `, rclone/floor ${(row.referenceMs / row.floorMs).toFixed(2)}` : ''})`
+          `${row.referenceMs ? `, ${row.reference}/floor ${(row.referenceMs / row.floorMs).toFixed(2)}` : ''})`
         : '',
       row.note ?? '',
     ].join(' '),

@@ -1,10 +1,12 @@
-// The network backends the scenarios compare against rclone: how to start the
-// loopback server, build the Stowage accessor (in the child process) and
-// configure an rclone remote through RCLONE_CONFIG_<NAME>_* variables (no
-// config file, nothing secret on a command line).
+// The network backends the scenarios compare against reference tools: how to
+// start the loopback server, build the Stowage accessor (in the child process)
+// and configure an rclone remote through RCLONE_CONFIG_<NAME>_* variables (no
+// config file, nothing secret on a command line). The file server has no
+// rclone backend: its reference is curl (bench/net/references.mjs).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { startFileServer } from './file-server.mjs';
 
 const dist = (name) => new URL(`../../packages/${name}/dist/index.js`, import.meta.url).href;
 
@@ -135,5 +137,17 @@ export const BACKENDS = {
     // Deleting 10,000 blobs one by one takes Azurite longer than the benchmark
     // itself; its data folder goes when the server stops, so nothing is removed.
     remove: () => async () => {},
+  },
+
+  server: {
+    server: 'stowage-file-server',
+    start: startFileServer,
+    // No third-party client library to measure as a floor: curl is the bare client.
+    library: false,
+    async accessor(env) {
+      const { ServerAccessor, serverAccessorOptionsFromEnv } = await import(dist('accessor-server'));
+      return new ServerAccessor(serverAccessorOptionsFromEnv(env));
+    },
+    remove: (env) => removeUnder(env.STOWAGE_SERVER_ROOT),
   },
 };

@@ -1,4 +1,5 @@
-// Stowage against rclone on one network backend (bench/net/backends.mjs):
+// Stowage against a reference tool on one network backend (bench/net/backends.mjs;
+// rclone everywhere, OpenSSH's sftp too for SFTP: bench/net/references.mjs):
 //   1. one large file (BENCH_FILE_SIZE, default 1 GiB) up and down,
 //   2. a sequence of BENCH_FRAMES (default 1,000) frames of 1 MiB up and down,
 //   3. BENCH_SMALL_FILES (default 10,000) files of 4 KiB as a container, up and down.
@@ -6,7 +7,6 @@
 // interleaved in every run and alternating who goes first, so load from other
 // work on the machine hits both alike. Times are whole-process wall times
 // (start-up, connect, transfer); Stowage's addComponent-only time is in the JSON.
-import { execFileSync, spawnSync } from 'node:child_process';
 import {
   closeSync,
   mkdirSync,
@@ -24,6 +24,7 @@ import { join, relative, sep } from 'node:path';
 import { start } from '../../tools/backends/index.mjs';
 import { machineCpu, median, report, runCommand, writeResults } from '../lib.mjs';
 import { BACKENDS } from './backends.mjs';
+import { curlReference, opensshReference, rcloneReference } from './references.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -38,12 +39,11 @@ const LIBRARY_CHILD = new URL('./library-child.mjs', import.meta.url).pathname;
 const FLOOR = process.env.BENCH_FLOOR === '1' || process.env.BENCH_FLOOR === 'durable';
 const DURABLE_FLOOR = process.env.BENCH_FLOOR === 'durable';
 
-/** rclone from Debian when missing (root only, as the test servers). */
-export function ensureRclone() {
-  if (spawnSync('rclone', ['version'], { stdio: 'ignore' }).status === 0) return;
-  console.log('installing rclone (apt-get install -y rclone)...');
-  execFileSync('apt-get', ['install', '-y', 'rclone'], { stdio: ['ignore', 'ignore', 'inherit'] });
-}
+const REFERENCES = {
+  rclone: (backend, env, root) => rcloneReference(backend, env, root),
+  openssh: (_backend, env, root) => opensshReference(env, root),
+  curl: (_backend, env, root) => curlReference(env, root),
+};
 
 function fill(path, size) {
   const block = Buffer.alloc(4 * MiB);
@@ -84,7 +84,7 @@ function tally(path) {
   return { bytes, files };
 }
 
-/** The cases of this benchmark: local source, Stowage path expression, rclone command. */
+/** The cases of this benchmark: local source, Stowage path expression, rclone verb (copyto: one file). */
 function cases(data) {
   const size = Number(process.env.BENCH_FILE_SIZE ?? GiB);
   const frames = Number(process.env.BENCH_FRAMES ?? 1000);
@@ -137,15 +137,20 @@ function cases(data) {
   ].filter((entry) => (process.env.BENCH_CASES ?? 'big,seq,small').includes(entry.name.slice(0, 3)));
 }
 
-export async function runNetworkScenario(kind) {
-  ensureRclone();
+/**
+ * Run the three cases on `kind`'s backend against `reference` (a key of
+ * REFERENCES); results go to bench/results/<name>-<time>.json.
+ */
+export async function runNetworkScenario(kind, { reference: referenceKey = 'rclone', name = kind } = {}) {
   const backend = BACKENDS[kind];
+  if (FLOOR && backend.library === false)
+    throw new Error(`BENCH_FLOOR: no client library to measure for ${kind}`);
   const root = mkdtempSync(join(tmpdir(), `stowage-bench-${kind}-`));
-  const server = await start(backend.server);
+  const server = await (backend.start ? backend.start() : start(backend.server));
   const results = [];
   try {
     const env = server.env;
-    const rclone = await backend.rclone(env);
+    const reference = await REFERENCES[referenceKey](backend, env, root);
     const remove = backend.remove(env);
     const data = join(root, 'data');
     mkdirSync(data);
@@ -154,15 +159,11 @@ export async function runNetworkScenario(kind) {
       ...env,
       STOWAGE_CHECKPOINT_DIR: join(root, 'checkpoints'),
     };
-    // No config file: the remote lives in RCLONE_CONFIG_* variables.
-    const rcloneEnv = { ...process.env, ...rclone.env, RCLONE_CONFIG: join(root, 'rclone.conf') };
-    // rclone 1.60's AWS SDK refuses AWS_CA_BUNDLE with its own transport; loopback is plain HTTP anyway.
-    delete rcloneEnv.AWS_CA_BUNDLE;
     const profileDir = process.env.BENCH_PROFILE;
     const stamp = Date.now().toString(36);
     console.log(
       `${kind} (${backend.server} on loopback), ${RUNS} runs, concurrency ${CONCURRENCY}, ` +
-        `Stowage${FLOOR ? ', the bare client library' : ''} and rclone interleaved; times are whole-process wall times`,
+        `Stowage${FLOOR ? ', the bare client library' : ''} and ${reference.name} interleaved; times are whole-process wall times`,
     );
 
     // Each step as it finishes, so a long run that dies still leaves its numbers.
@@ -208,17 +209,17 @@ export async function runNetworkScenario(kind) {
       step('library', `${job.op} ${job.remoteDir}`, run);
       return { ...run, ...JSON.parse(readFileSync(resultFile, 'utf8')) };
     };
-    // --retries 1: a failed copy must fail the benchmark, not be redone inside the timing.
-    const rcloneRun = async (args) => {
-      const run = await timed('rclone', ['--retries', '1', ...args], { env: rcloneEnv });
-      step('rclone', `${args[0]} ${args[1].split('/').at(-1)}`, run);
+    const referenceRun = async ([command, args], what) => {
+      const run = await timed(command, args, { env: reference.env });
+      step(reference.name, what, run);
       return run;
     };
 
     for (const item of cases(data)) {
       item.make();
       const listFile = join(root, `files-${item.name}.json`);
-      writeFileSync(listFile, JSON.stringify(relativeFiles(data, item.name)));
+      const files = relativeFiles(data, item.name);
+      writeFileSync(listFile, JSON.stringify(files));
       const libraryJob = {
         listFile,
         localRoot: data,
@@ -226,13 +227,12 @@ export async function runNetworkScenario(kind) {
         big: item.files === 1,
         concurrency: Math.max(item.concurrency, 1),
       };
-      const transfers = ['--transfers', String(Math.max(item.concurrency, 1)), ...(rclone.flags ?? [])];
-      const up = { stowage: [], rclone: [], library: [] };
-      const down = { stowage: [], rclone: [], library: [] };
+      const up = { stowage: [], reference: [], library: [] };
+      const down = { stowage: [], reference: [], library: [] };
       let kept; // the last Stowage upload: both sides download it
       for (let run = 0; run < RUNS; run++) {
         const remoteDir = `bench-${stamp}/s-${item.name}-${run}`;
-        const rcloneDir = `bench-${stamp}/r-${item.name}-${run}`;
+        const referenceDir = `bench-${stamp}/r-${item.name}-${run}`;
         const steps = [
           async () => {
             const result = await stowage({
@@ -248,10 +248,9 @@ export async function runNetworkScenario(kind) {
             kept = { remoteDir, db: join(root, `registry-${item.name}-${run}.db`), id: result.componentId };
           },
           async () => {
-            // copyto names the target file; copy fills the target folder.
-            const target = `${rclone.remote}/${rcloneDir}/${item.name}`;
-            up.rclone.push(await rcloneRun([item.copy, join(data, item.name), target, ...transfers]));
-            await remove(rcloneDir);
+            const command = await reference.upload(item, join(data, item.name), referenceDir, files);
+            up.reference.push(await referenceRun(command, `upload ${referenceDir}`));
+            await remove(referenceDir);
           },
           async () => {
             const libraryDir = `bench-${stamp}/l-${item.name}-${run}`;
@@ -265,7 +264,7 @@ export async function runNetworkScenario(kind) {
       }
       for (let run = 0; run < (DIRECTIONS.includes('down') ? RUNS : 0); run++) {
         const stowageDir = join(root, `down-s-${run}`);
-        const rcloneDir = join(root, `down-r-${run}`);
+        const referenceDir = join(root, `down-r-${run}`);
         const steps = [
           async () => {
             const result = await stowage({
@@ -283,17 +282,10 @@ export async function runNetworkScenario(kind) {
             rmSync(stowageDir, { recursive: true, force: true });
           },
           async () => {
-            const target = join(rcloneDir, item.name);
-            down.rclone.push(
-              await rcloneRun([
-                item.copy,
-                `${rclone.remote}/${kept.remoteDir}/${item.name}`,
-                target,
-                ...transfers,
-              ]),
-            );
-            check('rclone', tally(target), item);
-            rmSync(rcloneDir, { recursive: true, force: true });
+            const command = await reference.download(item, kept.remoteDir, referenceDir, files);
+            down.reference.push(await referenceRun(command, `download ${kept.remoteDir}`));
+            check(reference.name, tally(join(referenceDir, item.name)), item);
+            rmSync(referenceDir, { recursive: true, force: true });
           },
           async () => {
             // To nowhere (or, durable, to files): the child checks the byte count itself.
@@ -332,10 +324,10 @@ export async function runNetworkScenario(kind) {
           bytes: item.bytes,
           stowageMs: median(times.stowage.map((entry) => entry.ms)),
           stowageTransferMs: median(times.stowage.map((entry) => entry.transferMs)),
-          reference: times.rclone.length ? 'rclone' : undefined,
-          referenceMs: times.rclone.length ? median(times.rclone.map((entry) => entry.ms)) : undefined,
+          reference: times.reference.length ? reference.name : undefined,
+          referenceMs: times.reference.length ? median(times.reference.map((entry) => entry.ms)) : undefined,
           stowagePeakRssMiB: peak(times.stowage),
-          referencePeakRssMiB: peak(times.rclone),
+          referencePeakRssMiB: peak(times.reference),
           ...(times.library.length
             ? {
                 floorMs: median(times.library.map((entry) => entry.ms)),
@@ -345,12 +337,12 @@ export async function runNetworkScenario(kind) {
           runs: times,
           note:
             `addComponent ${median(times.stowage.map((entry) => entry.transferMs)).toFixed(0)} ms, ` +
-            `peak RSS stowage ${peak(times.stowage).toFixed(0)} MiB / rclone ${peak(times.rclone)?.toFixed(0)} MiB, ` +
-            `CPU stowage ${cpu(times.stowage)}${times.rclone.length ? ` / rclone ${cpu(times.rclone)}` : ''}`,
+            `peak RSS stowage ${peak(times.stowage).toFixed(0)} MiB / ${reference.name} ${peak(times.reference)?.toFixed(0)} MiB, ` +
+            `CPU stowage ${cpu(times.stowage)}${times.reference.length ? ` / ${reference.name} ${cpu(times.reference)}` : ''}`,
         });
       }
     }
-    writeResults(kind, results);
+    writeResults(name, results);
   } finally {
     await server.stop();
     rmSync(root, { recursive: true, force: true });
@@ -358,16 +350,16 @@ export async function runNetworkScenario(kind) {
 }
 
 /**
- * Stowage then rclone, swapped on odd runs (with BENCH_FLOOR=1, the library
- * too, each going first in turn); BENCH_ONLY=stowage (profiling) drops the others.
+ * Stowage then the reference, swapped on odd runs (with BENCH_FLOOR=1, the
+ * library too, each going first in turn); BENCH_ONLY=stowage (profiling) drops the others.
  */
-function order([stowageStep, rcloneStep, libraryStep], run) {
+function order([stowageStep, referenceStep, libraryStep], run) {
   if (process.env.BENCH_ONLY === 'stowage') return [stowageStep];
   if (FLOOR) {
-    const steps = [stowageStep, rcloneStep, libraryStep];
+    const steps = [stowageStep, referenceStep, libraryStep];
     return steps.map((_, index) => steps[(index + run) % steps.length]);
   }
-  return run % 2 ? [rcloneStep, stowageStep] : [stowageStep, rcloneStep];
+  return run % 2 ? [referenceStep, stowageStep] : [stowageStep, referenceStep];
 }
 
 function check(who, got, item) {

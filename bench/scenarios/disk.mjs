@@ -1,10 +1,14 @@
 // Disk -> disk against `cp`: one 1 GiB file, a 1,000-frame sequence of 1 MiB
 // frames, and 10,000 files of 4 KiB in a folder. Stowage goes through
-// Location.addComponent (registry, structure, verification included).
+// Location.addComponent (registry, structure, verification included) in this
+// process; cp runs as a process. A third contender, `cp + sync`, is cp
+// followed by coreutils `sync FILE...` (an fsync of every copied file): what
+// cp costs when its copy must survive a crash, as Stowage's does (temp name,
+// fsync, rename). The three run interleaved, each going first in turn.
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, report, runCommand, timeRuns, writeResults } from '../lib.mjs';
+import { median, report, runCommand, writeResults } from '../lib.mjs';
 
 const core = await import('../../packages/core/dist/index.js');
 const { DiskAccessor } = await import('../../packages/accessor-disk/dist/index.js');
@@ -30,42 +34,87 @@ function fill(path, size) {
   closeSync(fd);
 }
 
+/** Stowage's addComponent of `path` (a file, a sequence expression or a folder) into `target`. */
+async function stowageCopy(path, target, options) {
+  const session = new core.Session({ pluginPaths: [] });
+  const location = session.createLocation({
+    name: 't',
+    accessor: new DiskAccessor({ prefix: target, ...FSYNC }),
+    structure: sameName,
+    priority: 1,
+  });
+  await location.accessor.makeContainer('', true);
+  const component = await session.createComponent(path, {}, null);
+  await location.addComponent(component, session.origin, options);
+}
+
+/** `cp -r source target`, then (durable) `sync` of every file copied, as one timed shell. */
+const cp = (source, target, { durable }) =>
+  runCommand('sh', [
+    '-c',
+    durable ? 'cp -r -- "$1" "$2" && find "$2" -type f -exec sync -- {} +' : 'cp -r -- "$1" "$2"',
+    'sh',
+    source,
+    target,
+  ]);
+
+/**
+ * Time Stowage, cp and cp + sync on the same source, interleaved over RUNS
+ * (each target removed and the page cache's dirty data flushed, untimed,
+ * before every step), and report Stowage against both.
+ */
+async function compare(results, { label, bytes, source, stowageSource, options, root }) {
+  const times = { stowage: [], cp: [], durable: [] };
+  const target = join(root, 'dst');
+  const steps = [
+    async () => {
+      const start = performance.now();
+      await stowageCopy(stowageSource, target, options);
+      times.stowage.push(performance.now() - start);
+    },
+    async () => times.cp.push((await cp(source, target, { durable: false })).ms),
+    async () => times.durable.push((await cp(source, target, { durable: true })).ms),
+  ];
+  for (let run = 0; run < RUNS; run++) {
+    for (let index = 0; index < steps.length; index++) {
+      rmSync(target, { recursive: true, force: true });
+      await runCommand('sync', []);
+      await steps[(index + run) % steps.length]();
+    }
+  }
+  rmSync(target, { recursive: true, force: true });
+  for (const [reference, key] of [
+    ['cp', 'cp'],
+    ['cp + sync', 'durable'],
+  ]) {
+    report(results, {
+      scenario: `${label} vs ${reference}`,
+      bytes,
+      stowageMs: median(times.stowage),
+      reference,
+      referenceMs: median(times[key]),
+      runs: times,
+    });
+  }
+}
+
 export async function run() {
   const root = mkdtempSync(join(tmpdir(), 'stowage-bench-disk-'));
   const results = [];
   try {
-    // 1. One 1 GiB file.
+    // 1. One 1 GiB file, streamed and with copyFile (fastPaths).
     const size = Number(process.env.BENCH_FILE_SIZE ?? GiB);
     mkdirSync(join(root, 'src'));
-    fill(join(root, 'src', 'big.bin'), size);
+    const big = join(root, 'src', 'big.bin');
+    fill(big, size);
     for (const fastPaths of [false, true]) {
-      const stowage = await timeRuns(
-        RUNS,
-        async () => {
-          const session = new core.Session({ pluginPaths: [] });
-          const target = session.createLocation({
-            name: 't',
-            accessor: new DiskAccessor({ prefix: join(root, 'dst'), ...FSYNC }),
-            structure: sameName,
-            priority: 1,
-          });
-          await target.accessor.makeContainer('', true);
-          const component = await session.createComponent(join(root, 'src', 'big.bin'), {}, null);
-          await target.addComponent(component, session.origin, { fastPaths });
-        },
-        () => rmSync(join(root, 'dst'), { recursive: true, force: true }),
-      );
-      const cp = await timeRuns(
-        RUNS,
-        () => runCommand('cp', [join(root, 'src', 'big.bin'), join(root, 'cp.bin')]),
-        () => rmSync(join(root, 'cp.bin'), { force: true }),
-      );
-      report(results, {
-        scenario: `disk 1 file ${(size / GiB).toFixed(2)} GiB ${fastPaths ? '(copyFile)' : '(streamed)'}`,
+      await compare(results, {
+        label: `disk 1 file ${(size / GiB).toFixed(2)} GiB ${fastPaths ? '(copyFile)' : '(streamed)'}`,
         bytes: size,
-        stowageMs: median(stowage),
-        reference: 'cp',
-        referenceMs: median(cp),
+        source: big,
+        stowageSource: big,
+        options: { fastPaths },
+        root,
       });
     }
     rmSync(join(root, 'src'), { recursive: true, force: true });
@@ -74,40 +123,18 @@ export async function run() {
     const frames = Number(process.env.BENCH_FRAMES ?? 1000);
     mkdirSync(join(root, 'seq'));
     const frame = Buffer.alloc(1024 * 1024, 7);
-    for (let i = 1; i <= frames; i++)
+    for (let i = 1; i <= frames; i++) {
+      frame.writeUInt32LE(i, 0);
       writeFileSync(join(root, 'seq', `f.${String(i).padStart(4, '0')}.exr`), frame);
+    }
     for (const concurrency of [4, 8]) {
-      const stowage = await timeRuns(
-        RUNS,
-        async () => {
-          const session = new core.Session({ pluginPaths: [] });
-          const target = session.createLocation({
-            name: 't',
-            accessor: new DiskAccessor({ prefix: join(root, 'dst'), ...FSYNC }),
-            structure: sameName,
-            priority: 1,
-          });
-          await target.accessor.makeContainer('', true);
-          const component = await session.createComponent(
-            join(root, 'seq', `f.%04d.exr [1-${frames}]`),
-            {},
-            null,
-          );
-          await target.addComponent(component, session.origin, { concurrency });
-        },
-        () => rmSync(join(root, 'dst'), { recursive: true, force: true }),
-      );
-      const cp = await timeRuns(
-        RUNS,
-        () => runCommand('cp', ['-r', join(root, 'seq'), join(root, 'cpseq')]),
-        () => rmSync(join(root, 'cpseq'), { recursive: true, force: true }),
-      );
-      report(results, {
-        scenario: `disk ${frames} frames x 1 MiB (concurrency ${concurrency})`,
+      await compare(results, {
+        label: `disk ${frames} frames x 1 MiB (concurrency ${concurrency})`,
         bytes: frames * frame.length,
-        stowageMs: median(stowage),
-        reference: 'cp -r',
-        referenceMs: median(cp),
+        source: join(root, 'seq'),
+        stowageSource: join(root, 'seq', `f.%04d.exr [1-${frames}]`),
+        options: { concurrency },
+        root,
       });
     }
     rmSync(join(root, 'seq'), { recursive: true, force: true });
@@ -116,34 +143,17 @@ export async function run() {
     const count = Number(process.env.BENCH_SMALL_FILES ?? 10_000);
     mkdirSync(join(root, 'small'));
     const small = Buffer.alloc(4096, 1);
-    for (let i = 0; i < count; i++) writeFileSync(join(root, 'small', `f${i}.bin`), small);
-    const stowage = await timeRuns(
-      RUNS,
-      async () => {
-        const session = new core.Session({ pluginPaths: [] });
-        const target = session.createLocation({
-          name: 't',
-          accessor: new DiskAccessor({ prefix: join(root, 'dst'), ...FSYNC }),
-          structure: sameName,
-          priority: 1,
-        });
-        await target.accessor.makeContainer('', true);
-        const component = await session.createComponent(join(root, 'small'), {}, null);
-        await target.addComponent(component, session.origin, { concurrency: 16 });
-      },
-      () => rmSync(join(root, 'dst'), { recursive: true, force: true }),
-    );
-    const cp = await timeRuns(
-      RUNS,
-      () => runCommand('cp', ['-r', join(root, 'small'), join(root, 'cpsmall')]),
-      () => rmSync(join(root, 'cpsmall'), { recursive: true, force: true }),
-    );
-    report(results, {
-      scenario: `disk ${count} files x 4 KiB (container)`,
+    for (let i = 0; i < count; i++) {
+      small.writeUInt32LE(i, 0);
+      writeFileSync(join(root, 'small', `f${i}.bin`), small);
+    }
+    await compare(results, {
+      label: `disk ${count} files x 4 KiB (container)`,
       bytes: count * 4096,
-      stowageMs: median(stowage),
-      reference: 'cp -r',
-      referenceMs: median(cp),
+      source: join(root, 'small'),
+      stowageSource: join(root, 'small'),
+      options: { concurrency: 16 },
+      root,
     });
     writeResults('disk', results);
   } finally {
