@@ -17,6 +17,8 @@ export interface CaseContext {
   filesystemRoot: string | undefined;
   /** Identifier of the suite root relative to the accessor root. */
   suiteRoot: string;
+  /** Buffer bytes a streamed transfer may hold at once (ConformanceOptions.memoryBudget). */
+  memoryBudget: number;
   path(...parts: string[]): string;
   write(resourceIdentifier: string, data: WriteSource, options?: WriteOptions): Promise<void>;
   read(resourceIdentifier: string, options?: { start?: number; end?: number }): Promise<Buffer>;
@@ -32,12 +34,21 @@ export interface ConformanceCase {
   run(context: CaseContext): Promise<void>;
 }
 
+/**
+ * What a streamed transfer may hold by default. The S3 and Azure defaults
+ * hold (4 + 1) x 8 MiB parts, and at times one more whose request is still
+ * finishing: 33-52 MiB measured. A transfer that keeps the file holds at
+ * least 96 MiB halfway through the memory case's 192 MiB.
+ */
+export const DEFAULT_MEMORY_BUDGET = 80 * 1024 * 1024;
+
 export function makeContext(
   accessor: Accessor,
   capabilities: AccessorCapabilities,
   suiteRoot: string,
   dir: string,
   filesystemRoot: string | undefined,
+  memoryBudget = DEFAULT_MEMORY_BUDGET,
 ): CaseContext {
   return {
     accessor,
@@ -45,6 +56,7 @@ export function makeContext(
     dir,
     suiteRoot,
     filesystemRoot,
+    memoryBudget,
     path: (...parts) => [dir, ...parts].filter(Boolean).join('/'),
     write: async (resourceIdentifier, data, options) => {
       await accessor.write(resourceIdentifier, data, options);

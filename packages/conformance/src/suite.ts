@@ -2,6 +2,7 @@ import type { Accessor, AccessorCapabilities } from '@stowage/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { containerCases } from './cases/containers.js';
 import { ioCases } from './cases/io.js';
+import { memoryCases } from './cases/memory.js';
 import { readStatCases } from './cases/read-stat.js';
 import { type ConformanceCase, makeContext, randomName } from './context.js';
 
@@ -14,9 +15,15 @@ export interface ConformanceOptions {
   filesystemRoot?: string;
   /** Multiply every case's timeout (slow backends). */
   timeoutMultiplier?: number;
+  /**
+   * Buffer bytes a streamed write or read may hold at once (default 80 MiB).
+   * Raise it with the accessor's part size x parallel parts; it must stay
+   * well under the 192 MiB the memory case moves.
+   */
+  memoryBudget?: number;
 }
 
-export const ALL_CASES: ConformanceCase[] = [...ioCases, ...readStatCases, ...containerCases];
+export const ALL_CASES: ConformanceCase[] = [...ioCases, ...readStatCases, ...containerCases, ...memoryCases];
 
 /** The cases these capabilities enable, by name (a case a capability excludes is not registered at all). */
 export function listConformanceCases(
@@ -66,7 +73,9 @@ export function describeAccessorConformance(name: string, options: ConformanceOp
         async () => {
           const dir = `${suiteRoot}/${randomName()}`;
           await accessor.makeContainer(dir, true);
-          await testCase.run(makeContext(accessor, capabilities, suiteRoot, dir, options.filesystemRoot));
+          await testCase.run(
+            makeContext(accessor, capabilities, suiteRoot, dir, options.filesystemRoot, options.memoryBudget),
+          );
         },
         timeout,
       );
