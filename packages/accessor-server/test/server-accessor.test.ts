@@ -107,6 +107,25 @@ describe('uploads and downloads', () => {
     }
   });
 
+  it('stats and reads reuse connections (fetch closed one after every HEAD)', async () => {
+    await accessor.write('reuse/a.txt', 'some bytes');
+    let connections = 0;
+    const count = () => {
+      connections++;
+    };
+    server.app.server.on('connection', count);
+    try {
+      for (let i = 0; i < 20; i++) {
+        expect((await accessor.stat('reuse/a.txt')).size).toBe(10);
+        expect((await readAll(await accessor.createReadStream('reuse/a.txt'))).toString()).toBe('some bytes');
+      }
+    } finally {
+      server.app.server.off('connection', count);
+    }
+    // 80 requests (a signature and a HEAD or GET each time), over kept-alive connections.
+    expect(connections).toBeLessThanOrEqual(4);
+  });
+
   it('getUrl is a signed, expiring URL without the API key, usable without credentials', async () => {
     await accessor.write('shared.txt', 'for a browser');
     const url = await accessor.getUrl('shared.txt', { expiresIn: 600 });
