@@ -24,13 +24,19 @@ export interface CaseContext {
   read(resourceIdentifier: string, options?: { start?: number; end?: number }): Promise<Buffer>;
 }
 
+/** What a case may require besides capabilities. */
+export interface RequireOptions {
+  filesystemRoot?: string | undefined;
+  /** The optional openRead is there. */
+  openRead?: boolean | undefined;
+  /** null: the accessor keeps its data in this process, so the memory case does not apply. */
+  memoryBudget?: number | null | undefined;
+}
+
 export interface ConformanceCase {
   name: string;
   /** Registered only when this returns true (never a skip). */
-  requires?: (
-    capabilities: AccessorCapabilities,
-    options: { filesystemRoot?: string | undefined; openRead?: boolean | undefined },
-  ) => boolean;
+  requires?: (capabilities: AccessorCapabilities, options: RequireOptions) => boolean;
   run(context: CaseContext): Promise<void>;
 }
 
@@ -48,7 +54,7 @@ export function makeContext(
   suiteRoot: string,
   dir: string,
   filesystemRoot: string | undefined,
-  memoryBudget = DEFAULT_MEMORY_BUDGET,
+  memoryBudget: number | null = DEFAULT_MEMORY_BUDGET,
 ): CaseContext {
   return {
     accessor,
@@ -56,7 +62,7 @@ export function makeContext(
     dir,
     suiteRoot,
     filesystemRoot,
-    memoryBudget,
+    memoryBudget: memoryBudget ?? Number.POSITIVE_INFINITY,
     path: (...parts) => [dir, ...parts].filter(Boolean).join('/'),
     write: async (resourceIdentifier, data, options) => {
       await accessor.write(resourceIdentifier, data, options);

@@ -4,7 +4,7 @@ import { containerCases } from './cases/containers.js';
 import { ioCases } from './cases/io.js';
 import { memoryCases } from './cases/memory.js';
 import { readStatCases } from './cases/read-stat.js';
-import { type ConformanceCase, makeContext, randomName } from './context.js';
+import { type ConformanceCase, makeContext, type RequireOptions, randomName } from './context.js';
 
 export interface ConformanceOptions {
   /** A fresh accessor whose root the suite may use (it works in a random sub-folder and removes it). */
@@ -18,9 +18,10 @@ export interface ConformanceOptions {
   /**
    * Buffer bytes a streamed write or read may hold at once (default 80 MiB).
    * Raise it with the accessor's part size x parallel parts; it must stay
-   * well under the 192 MiB the memory case moves.
+   * well under the 192 MiB the memory case moves. null: the accessor keeps
+   * its data in this process (an in-memory store), so the case does not apply.
    */
-  memoryBudget?: number;
+  memoryBudget?: number | null;
 }
 
 export const ALL_CASES: ConformanceCase[] = [...ioCases, ...readStatCases, ...containerCases, ...memoryCases];
@@ -28,7 +29,7 @@ export const ALL_CASES: ConformanceCase[] = [...ioCases, ...readStatCases, ...co
 /** The cases these capabilities enable, by name (a case a capability excludes is not registered at all). */
 export function listConformanceCases(
   capabilities: AccessorCapabilities,
-  options: { filesystemRoot?: string | undefined; openRead?: boolean | undefined } = {},
+  options: RequireOptions = {},
 ): string[] {
   return ALL_CASES.filter((testCase) => testCase.requires?.(capabilities, options) ?? true).map(
     (testCase) => testCase.name,
@@ -47,9 +48,10 @@ export function describeAccessorConformance(name: string, options: ConformanceOp
     const accessor = await options.create();
     const capabilities: AccessorCapabilities = { ...accessor.capabilities, ...options.capabilities };
     // What a case may require besides capabilities: the optional openRead is there or not.
-    const requireOptions = {
+    const requireOptions: RequireOptions = {
       filesystemRoot: options.filesystemRoot,
       openRead: typeof accessor.openRead === 'function',
+      memoryBudget: options.memoryBudget,
     };
     const suiteRoot = randomName('conformance-');
     const timeout = 60_000 * (options.timeoutMultiplier ?? 1);
