@@ -1,10 +1,11 @@
 // Disk -> disk against `cp`: one 1 GiB file, a 1,000-frame sequence of 1 MiB
 // frames, and 10,000 files of 4 KiB in a folder. Stowage goes through
 // Location.addComponent (registry, structure, verification included) in this
-// process; cp runs as a process. A third contender, `cp + sync`, is cp
-// followed by coreutils `sync FILE...` (an fsync of every copied file): what
-// cp costs when its copy must survive a crash, as Stowage's does (temp name,
-// fsync, rename). The three run interleaved, each going first in turn.
+// process; cp runs as a process. Two more contenders show what a copy that
+// must survive a crash costs, as Stowage's does: `cp + sync` (cp, then
+// coreutils `sync FILE...`, an fsync of every copied file) and `atomic copy`
+// (bench/disk/atomic-copy.py: per file a temp name, the bytes, fsync,
+// rename, one after another). All run interleaved, each going first in turn.
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,13 +59,15 @@ const cp = (source, target, { durable }) =>
     target,
   ]);
 
+const ATOMIC_COPY = new URL('../disk/atomic-copy.py', import.meta.url).pathname;
+
 /**
- * Time Stowage, cp and cp + sync on the same source, interleaved over RUNS
+ * Time Stowage, cp, cp + sync and the atomic copy on the same source, interleaved over RUNS
  * (each target removed and the page cache's dirty data flushed, untimed,
  * before every step), and report Stowage against both.
  */
 async function compare(results, { label, bytes, source, stowageSource, options, root }) {
-  const times = { stowage: [], cp: [], durable: [] };
+  const times = { stowage: [], cp: [], durable: [], atomic: [] };
   const target = join(root, 'dst');
   const steps = [
     async () => {
@@ -74,6 +77,7 @@ async function compare(results, { label, bytes, source, stowageSource, options, 
     },
     async () => times.cp.push((await cp(source, target, { durable: false })).ms),
     async () => times.durable.push((await cp(source, target, { durable: true })).ms),
+    async () => times.atomic.push((await runCommand('python3', [ATOMIC_COPY, source, target])).ms),
   ];
   for (let run = 0; run < RUNS; run++) {
     for (let index = 0; index < steps.length; index++) {
@@ -86,6 +90,7 @@ async function compare(results, { label, bytes, source, stowageSource, options, 
   for (const [reference, key] of [
     ['cp', 'cp'],
     ['cp + sync', 'durable'],
+    ['atomic copy', 'atomic'],
   ]) {
     report(results, {
       scenario: `${label} vs ${reference}`,
