@@ -514,24 +514,9 @@ function httpResponse(
           resolve(response);
           return;
         }
-        const chunks: Buffer[] = [];
-        let length = 0;
-        response.on('data', (chunk: Buffer) => {
-          if (length < 64 * 1024) chunks.push(chunk);
-          length += chunk.length;
-        });
-        response.on('error', (error) =>
-          reject(errorFromNetwork(error, operation, resourceIdentifier, signal)),
-        );
-        response.on('end', () =>
-          reject(
-            errorFromResponse(
-              status,
-              parseErrorBody(Buffer.concat(chunks).toString()),
-              operation,
-              resourceIdentifier,
-            ),
-          ),
+        bodyText(response, ERROR_BODY_BYTES).then(
+          (text) => reject(errorFromResponse(status, parseErrorBody(text), operation, resourceIdentifier)),
+          (error) => reject(errorFromNetwork(error, operation, resourceIdentifier, signal)),
         );
       },
     );
@@ -569,15 +554,9 @@ function sendBody(
       { method, headers, ...(signal ? { signal } : {}) },
       (response) => {
         answered = true;
-        const chunks: Buffer[] = [];
-        let length = 0;
-        response.on('data', (chunk: Buffer) => {
-          if (length < 64 * 1024) chunks.push(chunk);
-          length += chunk.length;
-        });
-        response.on('error', (error) => reject(errorFromNetwork(error, 'write', resourceIdentifier, signal)));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        bodyText(response, ERROR_BODY_BYTES).then(
+          (text) => resolve({ status: response.statusCode ?? 0, text }),
+          (error) => reject(errorFromNetwork(error, 'write', resourceIdentifier, signal)),
         );
       },
     );
@@ -595,7 +574,7 @@ function sendBody(
   });
 }
 
-/** A request with a small body or none; resolves with the status and the whole answer (a listing can be large). */
+/** A request with a small body or none; resolves with the status and the whole answer. */
 function sendRequest(
   url: string | URL,
   init: { method: string; headers?: Record<string, string>; body?: string },
@@ -613,22 +592,32 @@ function sendRequest(
         ...(signal ? { signal } : {}),
       },
       (response) => {
-        const chunks: Buffer[] = [];
-        let length = 0;
-        response.on('data', (chunk: Buffer) => {
-          if (length < 1024 * 1024) chunks.push(chunk);
-          length += chunk.length;
-        });
-        response.on('error', (error) =>
-          reject(errorFromNetwork(error, operation, resourceIdentifier, signal)),
-        );
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        // Whole: a listing's answer can be large.
+        bodyText(response).then(
+          (text) => resolve({ status: response.statusCode ?? 0, text }),
+          (error) => reject(errorFromNetwork(error, operation, resourceIdentifier, signal)),
         );
       },
     );
     request.on('error', (error) => reject(errorFromNetwork(error, operation, resourceIdentifier, signal)));
     request.end(body);
+  });
+}
+
+/** What is kept of an answer that only explains an error or confirms an upload. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
+/** An answer's body as text, keeping at most about `limit` bytes (the rest is read and dropped). */
+function bodyText(response: IncomingMessage, limit = Number.POSITIVE_INFINITY): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    response.on('data', (chunk: Buffer) => {
+      if (length < limit) chunks.push(chunk);
+      length += chunk.length;
+    });
+    response.on('error', reject);
+    response.on('end', () => resolve(Buffer.concat(chunks).toString()));
   });
 }
 

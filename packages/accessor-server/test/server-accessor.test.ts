@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DiskAccessor } from '@stowage/accessor-disk';
 import {
@@ -124,6 +126,22 @@ describe('uploads and downloads', () => {
     }
     // 80 requests (a signature and a HEAD or GET each time), over kept-alive connections.
     expect(connections).toBeLessThanOrEqual(4);
+  });
+
+  it('a listing answer over 1 MiB arrives whole', async () => {
+    // Written straight into the server's disk root: 9,000 long names make a
+    // JSON answer of about 1.5 MiB.
+    const folder = join(server.root, 'big-listing');
+    mkdirSync(folder);
+    const names = Array.from(
+      { length: 9000 },
+      (_, i) => `${String(i).padStart(5, '0')}-${'x'.repeat(110)}.exr`,
+    );
+    for (const name of names) writeFileSync(join(folder, name), '');
+    const listed = await accessor.list('big-listing');
+    expect(listed).toHaveLength(names.length);
+    expect(new Set(listed)).toEqual(new Set(names.map((name) => `big-listing/${name}`)));
+    expect(JSON.stringify(listed).length).toBeGreaterThan(1024 * 1024);
   });
 
   it('getUrl is a signed, expiring URL without the API key, usable without credentials', async () => {
