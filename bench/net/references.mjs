@@ -45,6 +45,29 @@ export async function rcloneReference(backend, serverEnv, root) {
   };
 }
 
+/** OpenSSH client arguments for the loopback sshd of tools/backends (key login, quiet). */
+export function opensshClientArgs(serverEnv) {
+  return [
+    '-q',
+    '-P',
+    serverEnv.STOWAGE_SFTP_PORT,
+    '-i',
+    serverEnv.STOWAGE_SFTP_PRIVATE_KEY_PATH,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    // A fresh loopback server key on every start: nothing to pin.
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    `${serverEnv.STOWAGE_SFTP_USERNAME}@${serverEnv.STOWAGE_SFTP_HOST}`,
+  ];
+}
+
 /**
  * OpenSSH's `sftp` in batch mode (`sftp -b`) with its defaults: one file at a
  * time, 64 requests of 32 KiB in flight; `put -r` / `get -r` for folders.
@@ -58,30 +81,7 @@ export function opensshReference(serverEnv, root) {
   const sftp = (lines) => {
     const batch = join(root, `sftp-batch-${batches++}`);
     writeFileSync(batch, `${lines.join('\n')}\n`);
-    return [
-      'sftp',
-      [
-        '-b',
-        batch,
-        '-q',
-        '-P',
-        serverEnv.STOWAGE_SFTP_PORT,
-        '-i',
-        serverEnv.STOWAGE_SFTP_PRIVATE_KEY_PATH,
-        '-o',
-        'IdentitiesOnly=yes',
-        '-o',
-        'BatchMode=yes',
-        // A fresh loopback server key on every start: nothing to pin.
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'LogLevel=ERROR',
-        `${serverEnv.STOWAGE_SFTP_USERNAME}@${serverEnv.STOWAGE_SFTP_HOST}`,
-      ],
-    ];
+    return ['sftp', ['-b', batch, ...opensshClientArgs(serverEnv)]];
   };
   const recursive = (item) => (item.files === 1 ? '' : '-r ');
   return {

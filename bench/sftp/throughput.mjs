@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { start } from '../../tools/backends/index.mjs';
+import { opensshClientArgs } from '../net/references.mjs';
 
 /**
  * Run the comparison. `sftpModule` is @stowage/accessor-sftp (from dist when
@@ -69,26 +70,9 @@ export async function runSftpThroughput(
   function sftpBatch(commands) {
     const batch = join(work, 'batch.txt');
     writeFileSync(batch, `${commands.join('\n')}\n`);
-    execFileSync(
-      'sftp',
-      [
-        '-q',
-        '-b',
-        batch,
-        '-i',
-        env.STOWAGE_SFTP_PRIVATE_KEY_PATH,
-        '-P',
-        env.STOWAGE_SFTP_PORT,
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'LogLevel=ERROR',
-        `${env.STOWAGE_SFTP_USERNAME}@${env.STOWAGE_SFTP_HOST}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    execFileSync('sftp', ['-b', batch, ...opensshClientArgs(env)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
 
   const best = { accessorUp: 0, accessorDown: 0, opensshUp: 0, opensshDown: 0 };
