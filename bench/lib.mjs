@@ -95,6 +95,16 @@ export function machineCpu() {
   return { busyMs: (user + nice + system + irq + softirq) * msPerTick, stealMs: steal * msPerTick };
 }
 
+/** Run `work(item, worker)` over `items`, `concurrency` at a time (worker: 0 .. concurrency - 1). */
+export async function eachLimited(items, concurrency, work) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async (_, worker) => {
+      while (next < items.length) await work(items[next++], worker);
+    }),
+  );
+}
+
 /** Print a comparison row and remember it for the JSON file. */
 export function report(results, row) {
   const ratio = row.referenceMs && row.stowageMs ? row.referenceMs / row.stowageMs : undefined;

@@ -1,6 +1,7 @@
 // The Stowage file server for the `server` scenario, in its own process (so
 // client and server do not share an event loop), disk-backed in a temp root,
-// on a free loopback port. Returns the env the ServerAccessor and curl read.
+// on a free loopback port. Returns the env the ServerAccessor and curl read,
+// and the server's url, port and root. `extraEnv`: more STOWAGE_FILE_SERVER_* settings.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 
 const BIN = new URL('../../packages/file-server/bin/stowage-file-server.mjs', import.meta.url).pathname;
 
-export async function startFileServer() {
+export async function startFileServer(extraEnv = {}) {
   const root = mkdtempSync(join(tmpdir(), 'stowage-bench-file-server-'));
   const user = 'bench';
   const apiKey = randomBytes(24).toString('hex');
@@ -20,6 +21,7 @@ export async function startFileServer() {
       STOWAGE_FILE_SERVER_API_KEYS: `${user}:${apiKey}`,
       STOWAGE_FILE_SERVER_ROOT: root,
       STOWAGE_FILE_SERVER_PORT: '0',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -33,6 +35,9 @@ export async function startFileServer() {
     );
   });
   return {
+    url,
+    port: Number(new URL(url).port),
+    root,
     env: {
       STOWAGE_SERVER_URL: url,
       STOWAGE_SERVER_USER: user,

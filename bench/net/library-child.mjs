@@ -16,6 +16,7 @@ import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { eachLimited } from '../lib.mjs';
 
 const job = JSON.parse(process.argv[2]);
 const env = process.env;
@@ -31,16 +32,6 @@ const nowhere = () =>
       callback();
     },
   });
-
-/** Run `work(item, worker)` over `items`, `concurrency` at a time. */
-async function eachLimited(items, concurrency, work) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async (_, worker) => {
-      while (next < items.length) await work(items[next++], worker);
-    }),
-  );
-}
 
 const folders = (paths) => [...new Set(paths.map((path) => posix.dirname(path)))];
 /** Start offsets of a large file's RANGE-sized pieces. */

@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eachLimited } from '../lib.mjs';
 
 /** Install a Debian package when its command is missing (root only, as the test servers). */
 function ensureCommand(command, versionArgs, aptPackage) {
@@ -131,14 +132,13 @@ export function curlReference(serverEnv, root) {
   // Sixteen API requests at a time: untimed, only quicker to prepare.
   const signEach = async (names, sign) => {
     const urls = new Array(names.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < names.length) {
-        const index = next++;
+    await eachLimited(
+      names.map((_, index) => index),
+      16,
+      async (index) => {
         urls[index] = (await sign(names[index])).url;
-      }
-    };
-    await Promise.all(Array.from({ length: 16 }, worker));
+      },
+    );
     return urls;
   };
   const quoted = (value) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;

@@ -8,7 +8,7 @@
 //   node bench/server/throughput.mjs [--size-mib 1024] [--runs 1]
 //
 // Prints MiB/s per transfer and checks the bytes arrived intact.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { start } from '../../tools/backends/index.mjs';
+import { startFileServer } from '../net/file-server.mjs';
 
 const { values } = parseArgs({
   options: { 'size-mib': { type: 'string', default: '1024' }, runs: { type: 'string', default: '1' } },
@@ -27,9 +28,6 @@ const { ServerAccessor } = await import('../../packages/accessor-server/dist/ind
   throw error;
 });
 
-const SECRET = 'bench-secret-0123456789abcdef';
-const USER = 'bench';
-const KEY = 'bench-api-key-0123456789abcdef';
 const work = mkdtempSync(join(tmpdir(), 'stowage-bench-server-'));
 const source = join(work, 'source.bin');
 const downloaded = join(work, 'downloaded.bin');
@@ -50,34 +48,9 @@ const md5File = (path) =>
       .on('error', reject);
   });
 
-/** The file server in its own process, so client and server do not share an event loop. */
-async function startServer(extraEnv) {
-  const root = mkdtempSync(join(work, 'root-'));
-  const child = spawn(process.execPath, ['packages/file-server/bin/stowage-file-server.mjs'], {
-    cwd: new URL('../..', import.meta.url).pathname,
-    env: {
-      ...process.env,
-      STOWAGE_FILE_SERVER_SECRET: SECRET,
-      STOWAGE_FILE_SERVER_API_KEYS: `${USER}:${KEY}`,
-      STOWAGE_FILE_SERVER_ROOT: root,
-      STOWAGE_FILE_SERVER_PORT: '0',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (data) => {
-      const match = /listening on (\S+)/.exec(String(data));
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`file server exited with ${code}`)));
-  });
-  return { url, root, port: Number(new URL(url).port), stop: () => child.kill('SIGTERM') };
-}
-
 const mibps = (ms) => (sizeMiB / (ms / 1000)).toFixed(0);
 
-async function measure(label, base, expected) {
+async function measure(label, base, expected, { STOWAGE_SERVER_USER: USER, STOWAGE_SERVER_API_KEY: KEY }) {
   const accessor = new ServerAccessor({ url: base, user: USER, apiKey: KEY });
   const results = [];
   for (let run = 0; run < runs; run++) {
@@ -133,19 +106,19 @@ try {
   await makeSource();
   const expected = await md5File(source);
   console.log(`${sizeMiB} MiB, best of ${runs}, node ${process.version}`);
-  const direct = await startServer({});
+  const direct = await startFileServer();
   try {
-    await measure('direct', direct.url, expected);
+    await measure('direct', direct.url, expected, direct.env);
   } finally {
-    direct.stop();
+    await direct.stop();
   }
-  const accel = await startServer({ STOWAGE_FILE_SERVER_ACCEL_REDIRECT: '/protected/' });
+  const accel = await startFileServer({ STOWAGE_FILE_SERVER_ACCEL_REDIRECT: '/protected/' });
   const nginx = await start('nginx', { upstreamPort: accel.port, protectedRoot: accel.root });
   try {
-    await measure('behind nginx (accel)', nginx.env.STOWAGE_NGINX_URL, expected);
+    await measure('behind nginx (accel)', nginx.env.STOWAGE_NGINX_URL, expected, accel.env);
   } finally {
     await nginx.stop();
-    accel.stop();
+    await accel.stop();
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
