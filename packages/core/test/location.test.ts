@@ -123,10 +123,28 @@ describe('Location.addComponent', () => {
       const { session, accessor, location, dir } = await setup(await makeStore());
       await writeFrames(dir, 24, 4096);
       const sequence = await session.createComponent(join(dir, 'plate.%04d.exr [1-24]'), {}, null);
-      const results = await Promise.allSettled([
+      // The winner's frames wait until the other add has settled: on a loaded
+      // machine the winner could otherwise finish and release its lock before
+      // the other asks for it (which then meets a registered component). The
+      // fallback opens the gate if both got past the lock, so that fails the
+      // assertions below instead of hanging.
+      let open = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const fallback = setTimeout(open, 5000);
+      const write = accessor.write.bind(accessor);
+      accessor.write = async (...args: Parameters<typeof write>) => {
+        await gate;
+        return write(...args);
+      };
+      const adds = [
         location.addComponent(sequence, session.origin),
         location.addComponent(sequence, session.origin),
-      ]);
+      ];
+      Promise.race(adds).then(open, open);
+      const results = await Promise.allSettled(adds);
+      clearTimeout(fallback);
       expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
       const refused = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
       expect(refused.reason).toBeInstanceOf(LocationError);
