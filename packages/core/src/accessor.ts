@@ -99,6 +99,13 @@ export interface CopyOptions {
   signal?: AbortSignal;
   /** Compute these checksums of the copy where the accessor can (e.g. reading a local copy back). */
   checksums?: ExpectedChecksum['algorithm'][];
+  /**
+   * Sources of at least this many bytes would be resumable on the transfer
+   * engine's own path (checkpoints on, see FileTransferOptions.checkpoints):
+   * a fast path that could not continue an interrupted copy declines them
+   * (returns undefined) rather than lose that. Absent: nothing would resume.
+   */
+  resumableFrom?: number;
 }
 
 export interface OpenReadOptions {

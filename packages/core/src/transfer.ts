@@ -478,6 +478,9 @@ export async function transferFile(
         overwrite,
         ...((verify && sourceStat.checksums?.md5) || alwaysHash ? { checksums: ['md5' as const] } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(checkpoints && target.capabilities.resume
+          ? { resumableFrom: checkpoints.threshold ?? defaultResumeThreshold() }
+          : {}),
       };
       if (source === target && target.copy && target.capabilities.serverSideCopy) {
         result = await target.copy(sourceResourceIdentifier, targetResourceIdentifier, copyOptions);

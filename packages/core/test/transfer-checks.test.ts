@@ -3,11 +3,15 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   AccessorIntegrityError,
+  type CopyOptions,
   defineCapabilities,
+  type FileTransferOptions,
   MemoryAccessor,
+  MemoryCheckpointStore,
   type OpenedRead,
   type OpenReadOptions,
   type ResourceStat,
+  readAll,
   transferFile,
   type WriteOptions,
   type WriteResult,
@@ -202,5 +206,53 @@ describe('sources that tell the stat with the read', () => {
     source.verified = true;
     const result = await transferFile(source, 'a.bin', new MemoryAccessor(), 'a.bin');
     expect(result).toEqual({ size: data.length, checksums: {} });
+  });
+});
+
+/** A target whose fast path declines every copy, recording what the engine asked of it. */
+class DecliningTarget extends MemoryAccessor {
+  override readonly capabilities: ReturnType<typeof defineCapabilities>;
+  asked: CopyOptions[] = [];
+  constructor(resume: boolean) {
+    super();
+    this.capabilities = defineCapabilities({ ...new MemoryAccessor().capabilities, resume });
+  }
+  copiesFrom(): boolean {
+    return true;
+  }
+  async copyFrom(_source: unknown, _id: string, _target: string, options: CopyOptions = {}) {
+    this.asked.push(options);
+    return undefined;
+  }
+}
+
+describe('fast paths and resumable copies', () => {
+  const data = randomBytes(5000);
+
+  it('tell a fast path from what size the engine would resume the copy (checkpoints on)', async () => {
+    const source = new MemoryAccessor();
+    await source.write('a.bin', data);
+    const cases: Array<[DecliningTarget, FileTransferOptions, number | undefined]> = [
+      [
+        new DecliningTarget(true),
+        { checkpoints: { store: new MemoryCheckpointStore(), key: 'k', threshold: 1000 } },
+        1000,
+      ],
+      [new DecliningTarget(true), {}, undefined],
+      // A target that cannot resume gains nothing from the engine's path.
+      [
+        new DecliningTarget(false),
+        { checkpoints: { store: new MemoryCheckpointStore(), key: 'k', threshold: 1000 } },
+        undefined,
+      ],
+    ];
+    for (const [target, options, expected] of cases) {
+      const result = await transferFile(source, 'a.bin', target, 'a.bin', options);
+      // Declined: the engine streamed it.
+      expect(result.size).toBe(data.length);
+      expect((await readAll(await target.createReadStream('a.bin'))).equals(data)).toBe(true);
+      expect(target.asked).toHaveLength(1);
+      expect(target.asked[0]!.resumableFrom).toBe(expected);
+    }
   });
 });
