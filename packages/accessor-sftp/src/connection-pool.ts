@@ -28,6 +28,9 @@ interface Entry {
 
 const DEFAULT_KEY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
+/** Connections of a pool not told otherwise (SftpAccessorOptions.poolSize). */
+export const DEFAULT_POOL_SIZE = 4;
+
 /**
  * A small pool of SSH connections. An operation takes the least used
  * connection, opening another while fewer than `poolSize` exist; it never
@@ -42,7 +45,7 @@ export class SftpConnectionPool {
   private readonly idleTimeout: number;
 
   constructor(private readonly options: SftpAccessorOptions) {
-    this.size = Math.max(1, options.poolSize ?? 4);
+    this.size = Math.max(1, options.poolSize ?? DEFAULT_POOL_SIZE);
     this.idleTimeout = options.idleTimeout ?? 10_000;
   }
 

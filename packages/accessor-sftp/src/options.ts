@@ -42,6 +42,17 @@ export interface SftpAccessorOptions {
 
   /** Connections kept open at most (default 4). Operations share them. */
   poolSize?: number;
+  /**
+   * Threads that upload local files (a transfer from a disk or origin
+   * location), each with its own SftpAccessor and connections: the SSH
+   * work (copies, encryption, a socket write per 32 KiB packet) then runs
+   * beside the main thread instead of on it. Files the transfer engine would
+   * resume (from STOWAGE_RESUME_THRESHOLD, 32 MiB, when checkpoints are on)
+   * stay on the main thread's resumable path. The threads share `poolSize`. Default: one per core, at most 4; 0 turns
+   * them off (also off with `hostVerifier`, a function no thread can be
+   * given).
+   */
+  uploadThreads?: number;
   /** Milliseconds to connect and authenticate (default 20 000). */
   readyTimeout?: number;
   /** Milliseconds between keepalive probes (default 10 000; 0 turns them off). */
@@ -78,6 +89,7 @@ const ENV_NAMES = {
   passphrase: ['STOWAGE_SFTP_PASSPHRASE'],
   hostFingerprint: ['STOWAGE_SFTP_HOST_FINGERPRINT'],
   poolSize: ['STOWAGE_SFTP_POOL_SIZE'],
+  uploadThreads: ['STOWAGE_SFTP_UPLOAD_THREADS'],
 } as const;
 
 /**
@@ -100,6 +112,9 @@ export function sftpAccessorOptionsFromEnv(env: Env = process.env): SftpAccessor
   if (port !== undefined) options.port = port;
   const poolSize = positiveIntegerFromEnv('STOWAGE_SFTP_POOL_SIZE', envValue(env, ENV_NAMES.poolSize));
   if (poolSize !== undefined) options.poolSize = poolSize;
+  const uploadThreads = envValue(env, ENV_NAMES.uploadThreads);
+  if (uploadThreads !== undefined)
+    options.uploadThreads = wholeNumberFromEnv('STOWAGE_SFTP_UPLOAD_THREADS', uploadThreads);
   for (const key of [
     'username',
     'password',
@@ -113,4 +128,14 @@ export function sftpAccessorOptionsFromEnv(env: Env = process.env): SftpAccessor
     if (value !== undefined) options[key] = value;
   }
   return options;
+}
+
+/** A whole number >= 0 (0 is meaningful: off). */
+function wholeNumberFromEnv(name: string, value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isInteger(number) || number < 0)
+    throw new AccessorError(`${name} must be a whole number >= 0, not ${JSON.stringify(value)}.`, {
+      details: { variable: name },
+    });
+  return number;
 }

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  type Accessor,
   AccessorContainerNotEmptyError,
   AccessorIntegrityError,
   AccessorOperationFailedError,
@@ -50,6 +52,7 @@ import {
   sftpStatus,
   toAccessorError,
 } from './sftp-errors.js';
+import { UploadThreads } from './upload-threads.js';
 
 /** The READ sent with a read's fstat: a small file's whole content, without a buffer of a full chunk per file. */
 const FIRST_READ_BYTES = 64 * 1024;
@@ -60,6 +63,13 @@ const EARLY_EXISTS_CHECK_BYTES = 4 * 1024 * 1024;
 const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** Files and directories removed in parallel by a recursive removeContainer. */
 const REMOVE_BATCH = 32;
+/**
+ * Upload threads of an accessor not told otherwise (SftpAccessorOptions.uploadThreads):
+ * one per core, at most 4. On the 2-vCPU development VM, 1,000 frames of 1 MiB
+ * (four rounds each): 0 threads 4.4-4.6 s, 1 thread the same (the thread is
+ * then the busy one), 2 threads 3.9-4.2 s, 4 threads 4.1-4.5 s, 8 threads 5.5 s.
+ */
+const DEFAULT_UPLOAD_THREADS = Math.max(1, Math.min(4, availableParallelism()));
 /** How long a folder found under the root stays trusted for writes (confinementCacheMs). */
 const DEFAULT_CONFINEMENT_CACHE_MS = 2000;
 /** Folders remembered at most (then all are forgotten and checked again). */
@@ -112,6 +122,7 @@ export class SftpAccessor extends BaseAccessor {
   /** Folders found under the root, by root and path, until when (performance.now() ms). */
   private readonly confinedFolders = new Map<string, number>();
   private rootPromise: Promise<Root> | undefined;
+  private readonly uploadThreads: UploadThreads | undefined;
 
   constructor(options: SftpAccessorOptions) {
     super();
@@ -119,11 +130,25 @@ export class SftpAccessor extends BaseAccessor {
       throw new AccessorOperationFailedError({ operation: 'configure', message: 'SFTP host is required.' });
     this.options = Object.freeze({ ...options });
     this.pool = new SftpConnectionPool(this.options);
+    const threads = options.uploadThreads ?? DEFAULT_UPLOAD_THREADS;
+    if (!Number.isInteger(threads) || threads < 0)
+      throw new AccessorOperationFailedError({
+        operation: 'configure',
+        message: `uploadThreads must be a whole number >= 0, not ${threads}.`,
+      });
+    // A hostVerifier is a function: it cannot be handed to a thread.
+    this.uploadThreads =
+      threads > 0 && !options.hostVerifier ? new UploadThreads(this.options, threads) : undefined;
   }
 
   /** Connections open or opening now (for diagnostics and tests). */
   get connectionCount(): number {
     return this.pool.connectionCount;
+  }
+
+  /** Upload threads running now (for diagnostics and tests; they start on first use). */
+  get uploadThreadCount(): number {
+    return this.uploadThreads?.threadCount ?? 0;
   }
 
   async list(resourceIdentifier: string): Promise<string[]> {
@@ -547,8 +572,42 @@ export class SftpAccessor extends BaseAccessor {
     });
   }
 
+  /** Local files (a disk or origin location) are uploaded on the upload threads. */
+  copiesFrom(source: Accessor): boolean {
+    return this.uploadThreads !== undefined && source.capabilities.filesystemPath;
+  }
+
+  /**
+   * A local file written by an upload thread: the same `write` (temp name,
+   * create-only publish, typed errors), off the main thread. Undefined, and
+   * the transfer engine streams it here, when the file is missing, not a
+   * file, or one the engine would resume (`resumableFrom`): resumable
+   * uploads stay on this thread's checkpointed path.
+   */
+  async copyFrom(
+    source: Accessor,
+    sourceResourceIdentifier: string,
+    target: string,
+    options: CopyOptions = {},
+  ): Promise<WriteResult | undefined> {
+    if (!this.copiesFrom(source)) return undefined;
+    // The identifier is checked here first, so a bad one fails as it would in write().
+    this.segments(target);
+    return this.uploadThreads!.upload(
+      {
+        path: source.getFilesystemPath(sourceResourceIdentifier),
+        target,
+        overwrite: options.overwrite ?? true,
+        checksums: options.checksums ?? [],
+        // What the engine would resume stays on the resumable path here.
+        maxBytes: (options.resumableFrom ?? Number.POSITIVE_INFINITY) - 1,
+      },
+      options.signal,
+    );
+  }
+
   override async close(): Promise<void> {
-    await this.pool.close();
+    await Promise.all([this.pool.close(), this.uploadThreads?.close()]);
   }
 
   // --- internals ---

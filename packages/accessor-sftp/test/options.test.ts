@@ -66,6 +66,16 @@ describe('sftpAccessorOptionsFromEnv', () => {
     });
   });
 
+  it('reads the upload thread count, where 0 (off) is a valid value', () => {
+    const read = (value: string) =>
+      sftpAccessorOptionsFromEnv({ STOWAGE_SFTP_HOST: 'h', STOWAGE_SFTP_UPLOAD_THREADS: value })
+        .uploadThreads;
+    expect(read('0')).toBe(0);
+    expect(read('3')).toBe(3);
+    for (const bad of ['two', '-1', '1.5'])
+      expect(() => read(bad)).toThrow(/STOWAGE_SFTP_UPLOAD_THREADS must be a whole number >= 0/);
+  });
+
   it('fails clearly without a host or with a bad port', () => {
     expect(() => sftpAccessorOptionsFromEnv({})).toThrow(AccessorError);
     expect(() => sftpAccessorOptionsFromEnv({})).toThrow(/STOWAGE_SFTP_HOST/);
