@@ -15,6 +15,7 @@ import {
   BaseAccessor,
   bytesOf,
   type CopyOptions,
+  defaultResumeThreshold,
   defineCapabilities,
   digestsOf,
   type ListEntry,
@@ -581,8 +582,9 @@ export class SftpAccessor extends BaseAccessor {
    * A local file written by an upload thread: the same `write` (temp name,
    * create-only publish, typed errors), off the main thread. Undefined, and
    * the transfer engine streams it here, when the file is missing, not a
-   * file, or one the engine would resume (`resumableFrom`): resumable
-   * uploads stay on this thread's checkpointed path.
+   * file, one the engine would resume (`resumableFrom`), or at least the
+   * resume threshold (32 MiB): those stay on this thread's checkpointed,
+   * progress-reporting path.
    */
   async copyFrom(
     source: Accessor,
@@ -599,8 +601,10 @@ export class SftpAccessor extends BaseAccessor {
         target,
         overwrite: options.overwrite ?? true,
         checksums: options.checksums ?? [],
-        // What the engine would resume stays on the resumable path here.
-        maxBytes: (options.resumableFrom ?? Number.POSITIVE_INFINITY) - 1,
+        // What the engine would resume stays on the resumable path here, and
+        // so does anything from the resume threshold up, checkpoints or not:
+        // its progress is then reported as it goes, not once at the end.
+        maxBytes: Math.min(options.resumableFrom ?? Number.POSITIVE_INFINITY, defaultResumeThreshold()) - 1,
       },
       options.signal,
     );

@@ -92,6 +92,9 @@ describe('SFTP upload threads (local files written off the main thread)', () => 
 
   it('an abort stops the thread write: OperationAbortedError, no target and no temp file', async () => {
     const { accessor, localPath } = isolatedAccessor({ uploadThreads: 1 });
+    // A file large enough to catch mid-write, on the threads: below the resume threshold.
+    const threshold = process.env.STOWAGE_RESUME_THRESHOLD;
+    process.env.STOWAGE_RESUME_THRESHOLD = String(1024 * 1024 * 1024);
     try {
       const [big] = localFiles([128 * 1024 * 1024]);
       await accessor.makeContainer('big', true);
@@ -113,6 +116,8 @@ describe('SFTP upload threads (local files written off the main thread)', () => 
       expect(readdirSync(folder)).toEqual([]);
       expect(accessor.uploadThreadCount).toBe(1);
     } finally {
+      if (threshold === undefined) delete process.env.STOWAGE_RESUME_THRESHOLD;
+      else process.env.STOWAGE_RESUME_THRESHOLD = threshold;
       await accessor.close();
     }
   }, 60_000);
@@ -125,6 +130,15 @@ describe('SFTP upload threads (local files written off the main thread)', () => 
       expect(await accessor.copyFrom(origin, `${file!.path}.missing`, 'missing.exr')).toBeUndefined();
       expect(await accessor.copyFrom(origin, tmpdir(), 'folder.exr')).toBeUndefined();
       expect(await accessor.copyFrom(origin, file!.path, 'big.exr', { resumableFrom: 1024 })).toBeUndefined();
+      // From the resume threshold up, checkpoints or not (its progress then streams).
+      const threshold = process.env.STOWAGE_RESUME_THRESHOLD;
+      process.env.STOWAGE_RESUME_THRESHOLD = String(64 * 1024);
+      try {
+        expect(await accessor.copyFrom(origin, file!.path, 'big.exr')).toBeUndefined();
+      } finally {
+        if (threshold === undefined) delete process.env.STOWAGE_RESUME_THRESHOLD;
+        else process.env.STOWAGE_RESUME_THRESHOLD = threshold;
+      }
       expect(existsSync(localPath) ? readdirSync(localPath) : []).toEqual([]);
       // At the threshold's edge it is still the thread's.
       expect(
