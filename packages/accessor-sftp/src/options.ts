@@ -46,10 +46,10 @@ export interface SftpAccessorOptions {
    * Threads that upload local files (a transfer from a disk or origin
    * location), each with its own SftpAccessor and connections: the SSH
    * work (copies, encryption, a socket write per 32 KiB packet) then runs
-   * beside the main thread instead of on it. Files from the resume threshold
-   * up (STOWAGE_RESUME_THRESHOLD, 32 MiB; lower when a transfer's
-   * checkpoints say so) stay on the main thread's resumable path, which
-   * reports progress as it goes. The threads share `poolSize`. Default: one per core, at most 4; 0 turns
+   * beside the main thread instead of on it. Files under 64 KiB, and from
+   * the resume threshold up (STOWAGE_RESUME_THRESHOLD, 32 MiB; lower when a
+   * transfer's checkpoints say so), stay on the main thread. The threads
+   * share `poolSize`. Default: one per core, at most 4; 0 turns
    * them off (also off with `hostVerifier`, a function no thread can be
    * given).
    */

@@ -70,7 +70,7 @@ describe('SFTP upload threads (local files written off the main thread)', () => 
   it('refuses an existing target without overwrite: the typed error, the target untouched', async () => {
     const { accessor, localPath } = isolatedAccessor({ uploadThreads: 1 });
     try {
-      const [first, second] = localFiles([2048, 4096]);
+      const [first, second] = localFiles([128 * 1024, 96 * 1024]);
       await transferFile(origin, first!.path, accessor, 'shot.exr');
       const error = await transferFile(origin, second!.path, accessor, 'shot.exr').catch((caught) => caught);
       expect(error).toBeInstanceOf(AccessorResourceExistsError);
@@ -176,6 +176,25 @@ describe('SFTP upload threads (local files written off the main thread)', () => 
     }
   });
 
+  it('leaves files under 64 KiB to the main thread (round trips, not bytes), without a thread hop', async () => {
+    const { accessor, localPath } = isolatedAccessor({ uploadThreads: 1 });
+    try {
+      const [small, edge] = localFiles([64 * 1024 - 1, 64 * 1024]);
+      expect(
+        await accessor.copyFrom(origin, small!.path, 'small.exr', { sourceSize: 64 * 1024 - 1 }),
+      ).toBeUndefined();
+      expect(accessor.uploadThreadCount).toBe(0);
+      // Through the engine: declined, then read and written here, as without threads.
+      expect((await transferFile(origin, small!.path, accessor, 'small.exr')).size).toBe(64 * 1024 - 1);
+      expect(accessor.uploadThreadCount).toBe(0);
+      expect(readFileSync(join(localPath, 'small.exr')).equals(small!.bytes)).toBe(true);
+      expect((await transferFile(origin, edge!.path, accessor, 'edge.exr')).size).toBe(64 * 1024);
+      expect(accessor.uploadThreadCount).toBe(1);
+    } finally {
+      await accessor.close();
+    }
+  });
+
   it('fails a bad target identifier as write does, without starting a thread', async () => {
     const { accessor } = isolatedAccessor({ uploadThreads: 1 });
     try {
@@ -207,7 +226,7 @@ describe('SFTP upload threads (local files written off the main thread)', () => 
 
   it('close() closes the threads and their connections; later uploads fail clearly', async () => {
     const { accessor } = isolatedAccessor({ uploadThreads: 2 });
-    const [a, b] = localFiles([1024, 2048]);
+    const [a, b] = localFiles([100 * 1024, 200 * 1024]);
     await Promise.all([
       transferFile(origin, a!.path, accessor, 'a.exr'),
       transferFile(origin, b!.path, accessor, 'b.exr'),
@@ -224,7 +243,7 @@ describe('SFTP upload threads (local files written off the main thread)', () => 
 describe('SFTP upload threads and the process', () => {
   it('do not keep the process alive once idle', async () => {
     // A child uploads one file and never calls close(): it must still exit.
-    const [file] = localFiles([1000]);
+    const [file] = localFiles([100_000]);
     const { folder } = isolatedAccessor();
     const script = join(localDir(), 'upload-one.mjs');
     writeFileSync(
@@ -242,6 +261,6 @@ describe('SFTP upload threads and the process', () => {
     });
     expect(child.stderr).toBe('');
     expect(child.status).toBe(0);
-    expect(JSON.parse(child.stdout)).toEqual({ size: 1000, threads: 1 });
+    expect(JSON.parse(child.stdout)).toEqual({ size: 100_000, threads: 1 });
   }, 40_000);
 });

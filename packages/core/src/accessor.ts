@@ -106,6 +106,11 @@ export interface CopyOptions {
    * (returns undefined) rather than lose that. Absent: nothing would resume.
    */
   resumableFrom?: number;
+  /**
+   * The source's size, when the caller has it (the transfer engine does): a
+   * fast path may decline by size without a request of its own.
+   */
+  sourceSize?: number;
 }
 
 export interface OpenReadOptions {

@@ -460,7 +460,7 @@ export async function transferFile(
     // native checksum (HTTP GET, SFTP fstat) instead of a stat first.
     // verify: false there: the copy checks the bytes (the target's write
     // hashes them anyway, off the main thread where it can), not the stream.
-    const opened =
+    let opened =
       source.openRead && !fastPathPossible()
         ? await source.openRead(sourceResourceIdentifier, {
             verify: false,
@@ -478,6 +478,7 @@ export async function transferFile(
         overwrite,
         ...((verify && sourceStat.checksums?.md5) || alwaysHash ? { checksums: ['md5' as const] } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        sourceSize: sourceStat.size,
         ...(checkpoints && target.capabilities.resume
           ? { resumableFrom: checkpoints.threshold ?? defaultResumeThreshold() }
           : {}),
@@ -500,6 +501,15 @@ export async function transferFile(
     if (!result) {
       const multiStream = multiStreamSettings(sourceStat);
       if (multiStream) opened?.stream.destroy();
+      else if (!opened && source.openRead) {
+        // A fast path declined it (a small file the target would rather
+        // take here): the one-request read the engine takes otherwise.
+        opened = await source.openRead(sourceResourceIdentifier, {
+          verify: false,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        opened.stream.on('error', () => {});
+      }
       // verify: false skips the comparison (the size is still checked).
       const nativeMd5 = verify ? sourceStat.checksums?.md5 : undefined;
       const checksum: ExpectedChecksum | undefined = nativeMd5

@@ -253,6 +253,27 @@ describe('fast paths and resumable copies', () => {
       expect((await readAll(await target.createReadStream('a.bin'))).equals(data)).toBe(true);
       expect(target.asked).toHaveLength(1);
       expect(target.asked[0]!.resumableFrom).toBe(expected);
+      expect(target.asked[0]!.sourceSize).toBe(data.length);
     }
+  });
+
+  it('read a declined copy with the one-request openRead, as without a fast path', async () => {
+    class OpeningSource extends MemoryAccessor {
+      opens = 0;
+      async openRead(resourceIdentifier: string): Promise<OpenedRead> {
+        this.opens++;
+        const stat = await this.stat(resourceIdentifier);
+        const bytes = await readAll(await this.createReadStream(resourceIdentifier));
+        return { stat, stream: Readable.from([bytes]), data: bytes };
+      }
+    }
+    const source = new OpeningSource();
+    await source.write('a.bin', data);
+    const target = new DecliningTarget(false);
+    const result = await transferFile(source, 'a.bin', target, 'a.bin');
+    expect(result.size).toBe(data.length);
+    expect(target.asked).toHaveLength(1);
+    expect(source.opens).toBe(1);
+    expect((await readAll(await target.createReadStream('a.bin'))).equals(data)).toBe(true);
   });
 });
