@@ -35,6 +35,7 @@ import {
   type LocalFileThreads,
   MeasuringStream,
   type OpenedRead,
+  type OpenReadOptions,
   OperationAbortedError,
   openLocalRead,
   parseTempFileResumeState,
@@ -298,7 +299,7 @@ export class DiskAccessor extends BaseAccessor {
   }
 
   /** The file with its fstat (no separate stat); small files in one read (see openLocalRead). */
-  async openRead(resourceIdentifier: string, options: { signal?: AbortSignal } = {}): Promise<OpenedRead> {
+  async openRead(resourceIdentifier: string, options: OpenReadOptions = {}): Promise<OpenedRead> {
     return openLocalRead(
       await this.safePath(resourceIdentifier),
       resourceIdentifier,

@@ -580,6 +580,11 @@ export class SftpAccessor extends BaseAccessor {
     });
   }
 
+  /** Smaller files stay here (UPLOAD_THREAD_MIN_BYTES); the engine reads them first, without a stat. */
+  get copyFromMinBytes(): number | undefined {
+    return this.uploadThreads ? UPLOAD_THREAD_MIN_BYTES : undefined;
+  }
+
   /** Local files (a disk or origin location) are uploaded on the upload threads. */
   copiesFrom(source: Accessor): boolean {
     return this.uploadThreads !== undefined && source.capabilities.filesystemPath;

@@ -122,6 +122,13 @@ export interface OpenReadOptions {
    * may do it off the main thread (a small disk file: on a local-file thread).
    */
   verify?: boolean;
+  /**
+   * Read the file whole in the opening request only up to this many bytes
+   * (where the accessor reads small files whole: local files, 1 MiB); a
+   * larger one gets a stream. The transfer engine lowers it when a larger
+   * source goes to the target's fast path anyway.
+   */
+  wholeBytes?: number;
 }
 
 export interface OpenedRead {
@@ -262,6 +269,13 @@ export interface Accessor {
    * return undefined), answered without a request.
    */
   copiesFrom?(source: Accessor): boolean;
+  /**
+   * Smallest source `copyFrom` takes (smaller ones it declines). The engine
+   * then opens the source first, since that one request tells the size and
+   * holds a small file whole, rather than a stat before a fast path that
+   * declines. Absent: any size.
+   */
+  readonly copyFromMinBytes?: number;
 
   /** A writer for ranges arriving out of order (capabilities.rangeWrite). */
   openRangeWriter?(resourceIdentifier: string, options: RangeWriterOptions): Promise<RangeWriter>;

@@ -21,13 +21,18 @@ export async function openLocalRead(
   path: string,
   resourceIdentifier: string,
   mapError: (error: unknown) => Error,
-  options: { signal?: AbortSignal; threads?: LocalFileThreads | undefined } = {},
+  options: {
+    signal?: AbortSignal;
+    threads?: LocalFileThreads | undefined;
+    wholeBytes?: number | undefined;
+  } = {},
 ): Promise<OpenedRead> {
   const { signal, threads } = options;
+  const wholeBytes = Math.min(options.wholeBytes ?? WHOLE_READ_BYTES, WHOLE_READ_BYTES);
   if (signal?.aborted) throw new OperationAbortedError(undefined, { cause: signal.reason });
   if (threads) {
     // One job on a local-file thread: open, fstat and, for a small file, the read.
-    const outcome = await threads.read(path, WHOLE_READ_BYTES);
+    const outcome = await threads.read(path, wholeBytes);
     if (!outcome.ok && outcome.error.code !== undefined) throw mapError(outcome.error);
     if (outcome.ok && outcome.isDirectory)
       throw new AccessorResourceInvalidError({ operation: 'read', resourceIdentifier });
@@ -39,7 +44,13 @@ export async function openLocalRead(
         data,
       };
     }
-    // A large file (or the thread ended): the streamed read below.
+    if (outcome.ok)
+      // Larger than asked: a stream of the file, whose size the thread's fstat told.
+      return {
+        stat: { size: outcome.size, isContainer: false, modified: outcome.modified },
+        stream: createReadStream(path, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) }),
+      };
+    // The thread ended: the streamed read below.
   }
   let handle: FileHandle;
   try {
@@ -51,7 +62,7 @@ export async function openLocalRead(
     const info = await handle.stat();
     if (info.isDirectory()) throw new AccessorResourceInvalidError({ operation: 'read', resourceIdentifier });
     const stat = { size: info.size, isContainer: false, modified: info.mtime };
-    if (info.size > WHOLE_READ_BYTES)
+    if (info.size > wholeBytes)
       return {
         stat,
         stream: createReadStream('', {

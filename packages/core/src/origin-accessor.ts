@@ -2,7 +2,13 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { OpenedRead, ReadStreamOptions, ResourceStat, WriteResult } from './accessor.js';
+import type {
+  OpenedRead,
+  OpenReadOptions,
+  ReadStreamOptions,
+  ResourceStat,
+  WriteResult,
+} from './accessor.js';
 import { BaseAccessor, sequencePattern } from './accessor.js';
 import { defineCapabilities } from './capabilities.js';
 import {
@@ -80,7 +86,7 @@ export class OriginAccessor extends BaseAccessor {
   }
 
   /** The file with its fstat (no separate stat); small files in one read (see openLocalRead). */
-  async openRead(resourceIdentifier: string, options: { signal?: AbortSignal } = {}): Promise<OpenedRead> {
+  async openRead(resourceIdentifier: string, options: OpenReadOptions = {}): Promise<OpenedRead> {
     return openLocalRead(
       this.path(resourceIdentifier),
       resourceIdentifier,

@@ -460,10 +460,15 @@ export async function transferFile(
     // native checksum (HTTP GET, SFTP fstat) instead of a stat first.
     // verify: false there: the copy checks the bytes (the target's write
     // hashes them anyway, off the main thread where it can), not the stream.
+    const fast = fastPathPossible();
+    // A fast path that takes only larger sources: the opening read tells the
+    // size (and holds a small file whole) in the one request a stat would cost.
+    const minBytes = fast ? (target.copyFromMinBytes ?? 0) : 0;
     let opened =
-      source.openRead && !fastPathPossible()
+      source.openRead && (!fast || minBytes > 0)
         ? await source.openRead(sourceResourceIdentifier, {
             verify: false,
+            ...(minBytes > 0 ? { wholeBytes: minBytes - 1 } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
           })
         : undefined;
@@ -473,7 +478,10 @@ export async function transferFile(
     opened?.stream.on('error', () => {});
     const sourceStat = opened?.stat ?? (await source.stat(sourceResourceIdentifier));
     let result: WriteResult | undefined;
-    if (!opened && (options.fastPaths ?? true)) {
+    if (fast && (!opened || sourceStat.size >= minBytes)) {
+      // The fast path reads the source itself.
+      opened?.stream.destroy();
+      opened = undefined;
       const copyOptions = {
         overwrite,
         ...((verify && sourceStat.checksums?.md5) || alwaysHash ? { checksums: ['md5' as const] } : {}),
@@ -502,8 +510,8 @@ export async function transferFile(
       const multiStream = multiStreamSettings(sourceStat);
       if (multiStream) opened?.stream.destroy();
       else if (!opened && source.openRead) {
-        // A fast path declined it (a small file the target would rather
-        // take here): the one-request read the engine takes otherwise.
+        // A fast path declined it (one the engine would resume, say): the
+        // one-request read the engine takes otherwise.
         opened = await source.openRead(sourceResourceIdentifier, {
           verify: false,
           ...(options.signal ? { signal: options.signal } : {}),

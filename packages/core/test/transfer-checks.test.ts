@@ -226,6 +226,22 @@ class DecliningTarget extends MemoryAccessor {
   }
 }
 
+/** A source whose one-request read counts itself, as a local file's does (stat + whole bytes). */
+class OpeningSource extends MemoryAccessor {
+  opened: OpenReadOptions[] = [];
+  stats = 0;
+  async openRead(resourceIdentifier: string, options: OpenReadOptions = {}): Promise<OpenedRead> {
+    this.opened.push(options);
+    const stat = await super.stat(resourceIdentifier);
+    const bytes = await readAll(await this.createReadStream(resourceIdentifier));
+    return { stat, stream: Readable.from([bytes]), data: bytes };
+  }
+  override async stat(resourceIdentifier: string): Promise<ResourceStat> {
+    this.stats++;
+    return super.stat(resourceIdentifier);
+  }
+}
+
 describe('fast paths and resumable copies', () => {
   const data = randomBytes(5000);
 
@@ -257,23 +273,35 @@ describe('fast paths and resumable copies', () => {
     }
   });
 
-  it('read a declined copy with the one-request openRead, as without a fast path', async () => {
-    class OpeningSource extends MemoryAccessor {
-      opens = 0;
-      async openRead(resourceIdentifier: string): Promise<OpenedRead> {
-        this.opens++;
-        const stat = await this.stat(resourceIdentifier);
-        const bytes = await readAll(await this.createReadStream(resourceIdentifier));
-        return { stat, stream: Readable.from([bytes]), data: bytes };
-      }
+  it('open the source first for a fast path that takes only larger sources: no stat, small ones stay', async () => {
+    class MinBytesTarget extends DecliningTarget {
+      readonly copyFromMinBytes = 1000;
     }
+    const source = new OpeningSource();
+    await source.write('small.bin', data.subarray(0, 999));
+    await source.write('large.bin', data);
+    const target = new MinBytesTarget(false);
+    expect((await transferFile(source, 'small.bin', target, 'small.bin')).size).toBe(999);
+    // Read once, whole; the fast path never asked.
+    expect(source.opened).toEqual([{ verify: false, wholeBytes: 999 }]);
+    expect(target.asked).toHaveLength(0);
+    expect((await transferFile(source, 'large.bin', target, 'large.bin')).size).toBe(data.length);
+    expect(target.asked.map((options) => options.sourceSize)).toEqual([data.length]);
+    // Opened once to learn the size, and again after the fast path declined it.
+    expect(source.opened).toHaveLength(3);
+    expect(source.stats).toBe(0);
+    expect((await readAll(await target.createReadStream('large.bin'))).equals(data)).toBe(true);
+  });
+
+  it('read a declined copy with the one-request openRead, as without a fast path', async () => {
     const source = new OpeningSource();
     await source.write('a.bin', data);
     const target = new DecliningTarget(false);
     const result = await transferFile(source, 'a.bin', target, 'a.bin');
     expect(result.size).toBe(data.length);
     expect(target.asked).toHaveLength(1);
-    expect(source.opens).toBe(1);
+    expect(source.opened).toHaveLength(1);
+    expect(source.stats).toBe(1);
     expect((await readAll(await target.createReadStream('a.bin'))).equals(data)).toBe(true);
   });
 });
