@@ -44,13 +44,7 @@ export async function openLocalRead(
         data,
       };
     }
-    if (outcome.ok)
-      // Larger than asked: a stream of the file, whose size the thread's fstat told.
-      return {
-        stat: { size: outcome.size, isContainer: false, modified: outcome.modified },
-        stream: createReadStream(path, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) }),
-      };
-    // The thread ended: the streamed read below.
+    // A larger file (or the thread ended): the streamed read below.
   }
   let handle: FileHandle;
   try {

@@ -448,10 +448,15 @@ export async function transferFile(
     });
   }
 
+  /** A copy within one accessor, on its server. */
+  function serverSideCopy(): boolean {
+    return source === target && target.copy !== undefined && target.capabilities.serverSideCopy;
+  }
+
   /** A fast path may apply (asked without a request where the target can tell). */
   function fastPathPossible(): boolean {
     if (!(options.fastPaths ?? true)) return false;
-    if (source === target && target.copy && target.capabilities.serverSideCopy) return true;
+    if (serverSideCopy()) return true;
     return Boolean(target.copyFrom) && (target.copiesFrom?.(source) ?? true);
   }
 
@@ -461,9 +466,9 @@ export async function transferFile(
     // verify: false there: the copy checks the bytes (the target's write
     // hashes them anyway, off the main thread where it can), not the stream.
     const fast = fastPathPossible();
-    // A fast path that takes only larger sources: the opening read tells the
+    // A copyFrom that takes only larger sources: the opening read tells the
     // size (and holds a small file whole) in the one request a stat would cost.
-    const minBytes = fast ? (target.copyFromMinBytes ?? 0) : 0;
+    const minBytes = fast && !serverSideCopy() ? (target.copyFromMinBytes ?? 0) : 0;
     let opened =
       source.openRead && (!fast || minBytes > 0)
         ? await source.openRead(sourceResourceIdentifier, {
@@ -491,8 +496,8 @@ export async function transferFile(
           ? { resumableFrom: checkpoints.threshold ?? defaultResumeThreshold() }
           : {}),
       };
-      if (source === target && target.copy && target.capabilities.serverSideCopy) {
-        result = await target.copy(sourceResourceIdentifier, targetResourceIdentifier, copyOptions);
+      if (serverSideCopy()) {
+        result = await target.copy!(sourceResourceIdentifier, targetResourceIdentifier, copyOptions);
       } else if (target.copyFrom) {
         result = await target.copyFrom(
           source,

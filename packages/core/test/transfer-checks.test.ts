@@ -293,6 +293,24 @@ describe('fast paths and resumable copies', () => {
     expect((await readAll(await target.createReadStream('large.bin'))).equals(data)).toBe(true);
   });
 
+  it('still copy on the server within one accessor, whatever copyFromMinBytes says', async () => {
+    // MemoryAccessor copies on its "server" (capabilities.serverSideCopy).
+    class SameServer extends OpeningSource {
+      readonly copyFromMinBytes = 1000;
+      copies = 0;
+      override async copy(from: string, to: string): Promise<WriteResult> {
+        this.copies++;
+        const bytes = await readAll(await this.createReadStream(from));
+        return this.write(to, bytes);
+      }
+    }
+    const accessor = new SameServer();
+    await accessor.write('small.bin', data.subarray(0, 10));
+    expect((await transferFile(accessor, 'small.bin', accessor, 'copy.bin')).size).toBe(10);
+    expect(accessor.copies).toBe(1);
+    expect(accessor.opened).toHaveLength(0);
+  });
+
   it('read a declined copy with the one-request openRead, as without a fast path', async () => {
     const source = new OpeningSource();
     await source.write('a.bin', data);
