@@ -1,5 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import { AccessorOperationFailedError, OperationAbortedError, type WriteResult } from '@stowage/core';
+import {
+  AccessorOperationFailedError,
+  OperationAbortedError,
+  WorkerSlots,
+  type WriteResult,
+} from '@stowage/core';
 import { DEFAULT_POOL_SIZE } from './connection-pool.js';
 import type { SftpAccessorOptions } from './options.js';
 import { fromThreadError, type ThreadError } from './thread-errors.js';
@@ -25,11 +30,6 @@ export type UploadReply =
   | { id: number; error: ThreadError }
   | { id: number; closed: true };
 
-interface Thread {
-  worker: Worker;
-  pending: Map<number, (reply: UploadReply | undefined) => void>;
-}
-
 /** Milliseconds a closing thread gets to close its connections before it is stopped. */
 const CLOSE_TIMEOUT_MS = 5000;
 
@@ -43,16 +43,26 @@ const CLOSE_TIMEOUT_MS = 5000;
  * process alive only while they have uploads.
  */
 export class UploadThreads {
-  private readonly threads: Thread[] = [];
-  private nextId = 0;
+  private readonly slots: WorkerSlots<UploadReply>;
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly options: SftpAccessorOptions,
+    options: SftpAccessorOptions,
     readonly count: number,
   ) {
     if (!Number.isInteger(count) || count < 1)
       throw new RangeError(`UploadThreads needs a whole number of threads >= 1, not ${count}.`);
+    // The threads share the pool size: together they open no more connections than poolSize.
+    const poolSize = Math.max(1, Math.ceil((options.poolSize ?? DEFAULT_POOL_SIZE) / count));
+    this.slots = new WorkerSlots(
+      count,
+      () =>
+        new Worker(workerUrl(), {
+          workerData: { options: { ...options, poolSize } },
+          // A thread inherits the process's flags; --input-type (a `node -e` script) fails a file thread.
+          execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
+        }),
+    );
   }
 
   /**
@@ -69,15 +79,20 @@ export class UploadThreads {
         resourceIdentifier: job.target,
         message: 'The SFTP accessor is closed.',
       });
-    const thread = this.pick();
-    const id = this.nextId++;
-    const onAbort = () => thread.worker.postMessage({ kind: 'abort', id });
-    signal?.addEventListener('abort', onAbort, { once: true });
+    let onAbort: (() => void) | undefined;
     let reply: UploadReply | undefined;
     try {
-      reply = await this.request(thread, id, { ...job, kind: 'upload', id } satisfies UploadJob);
+      reply = await this.slots.run(
+        { ...job, kind: 'upload' },
+        {
+          posted: (post, id) => {
+            onAbort = () => post({ kind: 'abort', id });
+            signal?.addEventListener('abort', onAbort, { once: true });
+          },
+        },
+      );
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
     if (!reply)
       throw new AccessorOperationFailedError({
@@ -97,72 +112,25 @@ export class UploadThreads {
     return undefined;
   }
 
-  /** Close every thread's connections, then stop the threads. */
+  /** Close every thread's connections (each gets CLOSE_TIMEOUT_MS), then stop the threads. */
   close(): Promise<void> {
-    this.closing ??= Promise.all(
-      this.threads.map(async (thread) => {
-        const id = this.nextId++;
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          this.request(thread, id, { kind: 'close', id }),
-          new Promise((resolve) => {
-            timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
-          }),
-        ]);
-        clearTimeout(timer);
-        await thread.worker.terminate();
-      }),
-    ).then(() => {});
+    this.closing ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.slots.each({ kind: 'close' }),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      await this.slots.terminate();
+    })();
     return this.closing;
   }
 
   /** Threads running now (for tests and diagnostics). */
   get threadCount(): number {
-    return this.threads.length;
-  }
-
-  private request(thread: Thread, id: number, message: object): Promise<UploadReply | undefined> {
-    return new Promise((resolve) => {
-      if (thread.pending.size === 0) thread.worker.ref();
-      thread.pending.set(id, resolve);
-      thread.worker.postMessage(message);
-    });
-  }
-
-  private pick(): Thread {
-    let best: Thread | undefined;
-    for (const thread of this.threads) if (!best || thread.pending.size < best.pending.size) best = thread;
-    if (best && (best.pending.size === 0 || this.threads.length >= this.count)) return best;
-    return this.start();
-  }
-
-  private start(): Thread {
-    // The threads share the pool size: together they open no more connections than poolSize.
-    const poolSize = Math.max(1, Math.ceil((this.options.poolSize ?? DEFAULT_POOL_SIZE) / this.count));
-    const worker = new Worker(workerUrl(), {
-      workerData: { options: { ...this.options, poolSize } },
-      // A thread inherits the process's flags; --input-type (a `node -e` script) fails a file thread.
-      execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
-    });
-    worker.unref();
-    const thread: Thread = { worker, pending: new Map() };
-    const settle = (id: number, reply: UploadReply | undefined) => {
-      const resolve = thread.pending.get(id);
-      if (!resolve) return;
-      thread.pending.delete(id);
-      if (thread.pending.size === 0) worker.unref();
-      resolve(reply);
-    };
-    worker.on('message', (reply: UploadReply) => settle(reply.id, reply));
-    const fail = () => {
-      const index = this.threads.indexOf(thread);
-      if (index >= 0) this.threads.splice(index, 1);
-      for (const id of [...thread.pending.keys()]) settle(id, undefined);
-    };
-    worker.on('error', fail);
-    worker.on('exit', fail);
-    this.threads.push(thread);
-    return thread;
+    return this.slots.count;
   }
 }
 

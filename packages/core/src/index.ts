@@ -25,3 +25,4 @@ export * from './session.js';
 export * from './streams.js';
 export * from './structure.js';
 export * from './transfer.js';
+export * from './worker-slots.js';

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Checksums, ExpectedChecksum } from './streams.js';
+import { WorkerSlots } from './worker-slots.js';
 
 /**
  * The threads' side: a whole small-file read or publish as one synchronous
@@ -218,11 +219,6 @@ interface Reply {
   message?: string;
 }
 
-interface Slot {
-  worker: Worker;
-  pending: Map<number, (reply: Reply | undefined) => void>;
-}
-
 /**
  * A few threads that read and publish small local files synchronously. Jobs
  * go to the thread with the fewest in flight, so one stuck on a hung mount
@@ -231,12 +227,12 @@ interface Slot {
  */
 export class LocalFileThreads {
   readonly stats: LocalFileThreadStats = { reads: 0, publishes: 0, copies: 0, published: 0, fallbacks: 0 };
-  private readonly slots: Slot[] = [];
-  private nextId = 0;
+  private readonly slots: WorkerSlots<Reply>;
 
   constructor(readonly threads: number) {
     if (!Number.isInteger(threads) || threads < 1)
       throw new RangeError(`LocalFileThreads needs a whole number of threads >= 1, not ${threads}.`);
+    this.slots = new WorkerSlots(threads, () => new Worker(WORKER_SOURCE, { eval: true }));
   }
 
   /** Open, fstat and (when a file of at most `maxBytes`) read a whole file. */
@@ -302,47 +298,11 @@ export class LocalFileThreads {
 
   /** Stop the threads (tests); jobs in flight end as thread failures. */
   async close(): Promise<void> {
-    await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
+    await this.slots.terminate();
   }
 
   private run(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply | undefined> {
-    const slot = this.pick();
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      if (slot.pending.size === 0) slot.worker.ref();
-      slot.pending.set(id, resolve);
-      slot.worker.postMessage({ ...message, id }, transfer);
-    });
-  }
-
-  private pick(): Slot {
-    let best: Slot | undefined;
-    for (const slot of this.slots) if (!best || slot.pending.size < best.pending.size) best = slot;
-    if (best && (best.pending.size === 0 || this.slots.length >= this.threads)) return best;
-    return this.start();
-  }
-
-  private start(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref();
-    const slot: Slot = { worker, pending: new Map() };
-    const settle = (id: number, reply: Reply | undefined) => {
-      const resolve = slot.pending.get(id);
-      if (!resolve) return;
-      slot.pending.delete(id);
-      if (slot.pending.size === 0) worker.unref();
-      resolve(reply);
-    };
-    worker.on('message', (reply: Reply) => settle(reply.id, reply));
-    const fail = () => {
-      const index = this.slots.indexOf(slot);
-      if (index >= 0) this.slots.splice(index, 1);
-      for (const id of [...slot.pending.keys()]) settle(id, undefined);
-    };
-    worker.on('error', fail);
-    worker.on('exit', fail);
-    this.slots.push(slot);
-    return slot;
+    return this.slots.run(message, { transfer });
   }
 }
 
