@@ -1,4 +1,10 @@
-import { AccessorError, type Env, envValue, positiveIntegerFromEnv } from '@stowage/core';
+import {
+  AccessorError,
+  type Env,
+  envValue,
+  nonNegativeIntegerFromEnv,
+  positiveIntegerFromEnv,
+} from '@stowage/core';
 
 /**
  * How to reach the server. The first five mirror ftrack-sftp-accessor's
@@ -49,9 +55,8 @@ export interface SftpAccessorOptions {
    * beside the main thread instead of on it. Files under 64 KiB, and from
    * the resume threshold up (STOWAGE_RESUME_THRESHOLD, 32 MiB; lower when a
    * transfer's checkpoints say so), stay on the main thread. The threads
-   * share `poolSize`. Default: one per core, at most 4; 0 turns
-   * them off (also off with `hostVerifier`, a function no thread can be
-   * given).
+   * share `poolSize`. Default: one per core, at most 4; 0 turns them off
+   * (also off with `hostVerifier`, a function no thread can be given).
    */
   uploadThreads?: number;
   /** Milliseconds to connect and authenticate (default 20 000). */
@@ -113,9 +118,11 @@ export function sftpAccessorOptionsFromEnv(env: Env = process.env): SftpAccessor
   if (port !== undefined) options.port = port;
   const poolSize = positiveIntegerFromEnv('STOWAGE_SFTP_POOL_SIZE', envValue(env, ENV_NAMES.poolSize));
   if (poolSize !== undefined) options.poolSize = poolSize;
-  const uploadThreads = envValue(env, ENV_NAMES.uploadThreads);
-  if (uploadThreads !== undefined)
-    options.uploadThreads = wholeNumberFromEnv('STOWAGE_SFTP_UPLOAD_THREADS', uploadThreads);
+  const uploadThreads = nonNegativeIntegerFromEnv(
+    'STOWAGE_SFTP_UPLOAD_THREADS',
+    envValue(env, ENV_NAMES.uploadThreads),
+  );
+  if (uploadThreads !== undefined) options.uploadThreads = uploadThreads;
   for (const key of [
     'username',
     'password',
@@ -129,14 +136,4 @@ export function sftpAccessorOptionsFromEnv(env: Env = process.env): SftpAccessor
     if (value !== undefined) options[key] = value;
   }
   return options;
-}
-
-/** A whole number >= 0 (0 is meaningful: off). */
-function wholeNumberFromEnv(name: string, value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isInteger(number) || number < 0)
-    throw new AccessorError(`${name} must be a whole number >= 0, not ${JSON.stringify(value)}.`, {
-      details: { variable: name },
-    });
-  return number;
 }

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import {
   AccessorOperationFailedError,
+  type ExpectedChecksum,
   OperationAbortedError,
   WorkerSlots,
   type WriteResult,
@@ -18,7 +19,7 @@ export interface UploadJob {
   /** Target resource identifier. */
   target: string;
   overwrite: boolean;
-  checksums: string[];
+  checksums: ExpectedChecksum['algorithm'][];
   /** Larger files are declined: they stay on the main thread's resumable path. */
   maxBytes: number;
 }

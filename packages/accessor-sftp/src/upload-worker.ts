@@ -7,14 +7,11 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ExpectedChecksum, WriteResult } from '@stowage/core';
+import { WHOLE_READ_BYTES, type WriteResult } from '@stowage/core';
 import type { SftpAccessorOptions } from './options.js';
 import { SftpAccessor } from './sftp-accessor.js';
 import { type ThreadError, toThreadError } from './thread-errors.js';
 import type { UploadJob, UploadReply } from './upload-threads.js';
-
-/** Files up to this size are read whole and sent as bytes in hand: no stream per file. */
-const WHOLE_READ_BYTES = 1024 * 1024;
 
 const port = parentPort!;
 const accessor = new SftpAccessor({ ...(workerData.options as SftpAccessorOptions), uploadThreads: 0 });
@@ -51,6 +48,7 @@ async function upload(job: UploadJob): Promise<UploadReply> {
     } catch {
       return { id: job.id, declined: true };
     }
+    // Up to core's whole-read size, bytes in hand: no stream per file.
     let source: Buffer | Readable;
     if (size <= WHOLE_READ_BYTES) source = readWhole(fd, size);
     else {
@@ -61,7 +59,7 @@ async function upload(job: UploadJob): Promise<UploadReply> {
     const result: WriteResult = await accessor.write(job.target, source, {
       size,
       overwrite: job.overwrite,
-      checksums: job.checksums as ExpectedChecksum['algorithm'][],
+      checksums: job.checksums,
       signal: controller.signal,
     });
     return { id: job.id, result };

@@ -12,6 +12,18 @@ export function envValue(env: Env, names: readonly string[]): string | undefined
   return undefined;
 }
 
+/** A whole number >= 0 read from variable `name` (0 meaning off), or undefined when unset; AccessorError otherwise. */
+export function nonNegativeIntegerFromEnv(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isInteger(number) || number < 0) {
+    throw new AccessorError(`${name} must be a whole number >= 0, got ${JSON.stringify(value)}.`, {
+      details: { variable: name },
+    });
+  }
+  return number;
+}
+
 /** A positive integer read from variable `name`, or undefined when unset; AccessorError otherwise. */
 export function positiveIntegerFromEnv(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
