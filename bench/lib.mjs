@@ -124,6 +124,11 @@ export function report(results, row) {
         ? `library floor ${row.floorMs.toFixed(1)} ms (transfer ${row.floorTransferMs?.toFixed(0)} ms` +
           `${row.referenceMs ? `, ${row.reference}/floor ${(row.referenceMs / row.floorMs).toFixed(2)}` : ''})`
         : '',
+      // Its CPU over the cores (bench/net/scenario.mjs): the floor for a client on many threads.
+      row.cpuFloorMs
+        ? `CPU floor ${row.cpuFloorMs.toFixed(1)} ms on ${row.cores} cores` +
+          `${row.referenceMs ? ` (${row.reference}/CPU floor ${(row.referenceMs / row.cpuFloorMs).toFixed(2)})` : ''}`
+        : '',
       row.note ?? '',
     ].join(' '),
   );

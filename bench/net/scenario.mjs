@@ -19,7 +19,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { start } from '../../tools/backends/index.mjs';
 import { machineCpu, median, report, runCommand, writeResults } from '../lib.mjs';
@@ -27,6 +27,7 @@ import { BACKENDS } from './backends.mjs';
 import { curlReference, opensshReference, rcloneReference } from './references.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CORES = availableParallelism();
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -313,6 +314,17 @@ export async function runNetworkScenario(kind, { reference: referenceKey = 'rclo
       ].filter(([, times]) => times.stowage.length > 0 && (times !== up || DIRECTIONS.includes('up')))) {
         const peak = (list) =>
           list.length ? Math.max(...list.map((entry) => entry.rssKiB ?? 0)) / 1024 : undefined;
+        // The CPU floor: the bare library's CPU plus the rest of the machine's
+        // (mostly the server's) during its runs, spread over every core. No
+        // client on that library, however many threads it runs, finishes here
+        // in less wall time, since the server shares these cores.
+        const cpuFloor = (list) =>
+          list.every((entry) => entry.cpuMs !== undefined && entry.othersCpuMs !== undefined)
+            ? {
+                cpuFloorMs: median(list.map((entry) => (entry.cpuMs + entry.othersCpuMs) / CORES)),
+                cores: CORES,
+              }
+            : {};
         // Median CPU seconds of the tool and of the rest of the machine during its steps.
         const cpu = (list) => {
           const seconds = (key) => median(list.map((entry) => entry[key] ?? 0)) / 1000;
@@ -332,6 +344,7 @@ export async function runNetworkScenario(kind, { reference: referenceKey = 'rclo
             ? {
                 floorMs: median(times.library.map((entry) => entry.ms)),
                 floorTransferMs: median(times.library.map((entry) => entry.transferMs)),
+                ...cpuFloor(times.library),
               }
             : {}),
           runs: times,
