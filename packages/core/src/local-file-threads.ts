@@ -41,7 +41,7 @@ function read(job) {
   try {
     fd = fs.openSync(job.path, 'r');
     const stats = fs.fstatSync(fd);
-    const reply = { id: job.id, size: stats.size, modified: stats.mtimeMs, isDirectory: stats.isDirectory() };
+    const reply = { id: job.id, size: stats.size, modified: stats.mtimeMs, inode: stats.ino, isDirectory: stats.isDirectory() };
     if (reply.isDirectory || stats.size > job.maxBytes) return parentPort.postMessage(reply);
     const { buffer, filled } = readWhole(fd, stats.size);
     parentPort.postMessage({ ...reply, data: buffer, filled }, [buffer]);
@@ -184,6 +184,8 @@ export type ReadOutcome =
       ok: true;
       size: number;
       modified: Date;
+      /** The fstat's exact identity, for a later open to check it has the same file. */
+      identity: { inode: number; modifiedMs: number };
       isDirectory: boolean;
       /** The whole file (and any byte past `size`), or absent: a folder, or larger than asked. */
       data?: Uint8Array<ArrayBuffer>;
@@ -210,6 +212,7 @@ interface Reply {
   filled?: number;
   size?: number;
   modified?: number;
+  inode?: number;
   isDirectory?: boolean;
   results?: LockFileOutcome[];
   digests?: Checksums;
@@ -246,6 +249,7 @@ export class LocalFileThreads {
       ok: true,
       size: reply.size ?? 0,
       modified: new Date(reply.modified ?? 0),
+      identity: { inode: reply.inode ?? 0, modifiedMs: reply.modified ?? 0 },
       isDirectory: reply.isDirectory ?? false,
       ...(reply.data ? { data: new Uint8Array(reply.data, 0, reply.filled ?? 0) } : {}),
     };

@@ -1,12 +1,20 @@
 import { constants, createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import type { OpenedRead } from './accessor.js';
-import { AccessorResourceInvalidError, OperationAbortedError, StowageError } from './errors.js';
+import { addAbortSignal, Readable } from 'node:stream';
+import type { OpenedRead, ResourceStat } from './accessor.js';
+import {
+  AccessorIntegrityError,
+  AccessorResourceInvalidError,
+  OperationAbortedError,
+  StowageError,
+} from './errors.js';
 import type { LocalFileThreads } from './local-file-threads.js';
 
 /** Local files up to this size are read whole when opened: one read, no stream of reads. */
 export const WHOLE_READ_BYTES = 1024 * 1024;
+
+/** The chunk of a streamed local read. */
+const CHUNK_BYTES = 1024 * 1024;
 
 /**
  * `openRead` of a local file (with `threads`, small files in one job on a
@@ -44,7 +52,15 @@ export async function openLocalRead(
         data,
       };
     }
-    // A larger file (or the thread ended): the streamed read below.
+    // A larger file: streamed, opened by the first read.
+    if (outcome.ok) {
+      const stat = { size: outcome.size, isContainer: false, modified: outcome.modified };
+      return {
+        stat,
+        stream: openOnFirstRead(path, resourceIdentifier, stat, outcome.identity, mapError, signal),
+      };
+    }
+    // The thread ended: the streamed read below.
   }
   let handle: FileHandle;
   try {
@@ -79,4 +95,52 @@ export async function openLocalRead(
     await handle.close().catch(() => {});
     throw error instanceof StowageError ? error : mapError(error);
   }
+}
+
+/**
+ * The streamed read of a file a local-file thread has opened and fstat'ed:
+ * the main thread opens it on the first read, so an opened read nobody reads
+ * (a fast path that reads the file itself, a multi-stream copy) costs no
+ * second open, fstat and close. What it opens must still be the file the
+ * thread saw (same inode, size and modification time), or the read fails with a
+ * transient integrity error and the engine opens the file afresh.
+ */
+function openOnFirstRead(
+  path: string,
+  resourceIdentifier: string,
+  stat: ResourceStat,
+  identity: { inode: number; modifiedMs: number },
+  mapError: (error: unknown) => Error,
+  signal: AbortSignal | undefined,
+): Readable {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, constants.O_RDONLY);
+    } catch (error) {
+      throw mapError(error);
+    }
+    try {
+      const info = await handle.stat();
+      if (info.size !== stat.size || info.ino !== identity.inode || info.mtimeMs !== identity.modifiedMs)
+        throw new AccessorIntegrityError({
+          operation: 'read',
+          resourceIdentifier,
+          message: `${resourceIdentifier} changed between its open and its first read.`,
+          details: { expectedSize: stat.size, actualSize: info.size },
+          transient: true,
+        });
+      for (;;) {
+        const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+        const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+        if (bytesRead === 0) return;
+        yield bytesRead < CHUNK_BYTES ? buffer.subarray(0, bytesRead) : buffer;
+      }
+    } finally {
+      await handle.close().catch(() => {});
+    }
+  }
+  // The default high-water mark holds one chunk ahead, as a file stream of 1 MiB chunks would.
+  const stream = Readable.from(chunks(), { objectMode: false });
+  return signal ? addAbortSignal(signal, stream) : stream;
 }

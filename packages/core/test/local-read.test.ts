@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  AccessorIntegrityError,
   AccessorResourceInvalidError,
   AccessorResourceNotFoundError,
   DEFAULT_SMALL_FILE_THREADS,
@@ -91,6 +92,50 @@ describe('local-file threads', () => {
     const off = new OriginAccessor({ smallFileThreads: 0 });
     await readAll((await off.openRead(join(dir, 'small.bin'))).stream);
     expect(stats.reads).toBe(reads + 2);
+  });
+
+  it('open a large file on its first read: an opened read nobody reads holds no descriptor', async () => {
+    const dir = await tempDir();
+    const origin = new OriginAccessor();
+    const data = Buffer.alloc(WHOLE_READ_BYTES + 1, 4);
+    const descriptors = async () => (await readdir('/proc/self/fd')).length;
+    for (let index = 0; index < 5; index++) await writeFile(join(dir, `f${index}.bin`), data);
+    // The threads' own descriptors first: five reads at once start every thread.
+    await Promise.all(
+      [0, 1, 2, 3, 4].map(async (index) =>
+        (await origin.openRead(join(dir, `f${index}.bin`))).stream.destroy(),
+      ),
+    );
+    const before = await descriptors();
+    const opened = await Promise.all(
+      [0, 1, 2, 3, 4].map((index) => origin.openRead(join(dir, `f${index}.bin`))),
+    );
+    expect(opened.map((read) => read.stat.size)).toEqual(Array(5).fill(data.length));
+    expect(await descriptors()).toBe(before);
+    for (const read of opened.slice(1)) read.stream.destroy();
+    expect((await readAll(opened[0]!.stream)).equals(data)).toBe(true);
+    expect(await descriptors()).toBe(before);
+  });
+
+  it('fail the first read of a large file moved away or changed since its fstat, typed', async () => {
+    const dir = await tempDir();
+    const origin = new OriginAccessor();
+    const path = join(dir, 'large.bin');
+    await writeFile(path, Buffer.alloc(WHOLE_READ_BYTES + 1, 5));
+    const moved = await origin.openRead(path);
+    await rename(path, join(dir, 'moved.bin'));
+    await expect(readAll(moved.stream)).rejects.toBeInstanceOf(AccessorResourceNotFoundError);
+    await rename(join(dir, 'moved.bin'), path);
+    const grown = await origin.openRead(path);
+    await appendFile(path, 'x');
+    const error = await readAll(grown.stream).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AccessorIntegrityError);
+    // Transient: the engine's retry opens the file afresh.
+    expect(error).toMatchObject({ transient: true, details: { expectedSize: WHOLE_READ_BYTES + 1 } });
+    const controller = new AbortController();
+    const aborted = await origin.openRead(path, { signal: controller.signal });
+    controller.abort();
+    await expect(readAll(aborted.stream)).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('refuse a bad thread count', () => {
