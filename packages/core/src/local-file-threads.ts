@@ -36,20 +36,27 @@ function readWhole(fd, size) {
   }
   return { buffer: data.buffer, filled };
 }
+// The descriptor is closed before the reply: once openRead returns, this thread holds none of the file.
 function read(job) {
   let fd;
+  let reply;
+  let transfer = [];
   try {
     fd = fs.openSync(job.path, 'r');
     const stats = fs.fstatSync(fd);
-    const reply = { id: job.id, size: stats.size, modified: stats.mtimeMs, inode: stats.ino, isDirectory: stats.isDirectory() };
-    if (reply.isDirectory || stats.size > job.maxBytes) return parentPort.postMessage(reply);
-    const { buffer, filled } = readWhole(fd, stats.size);
-    parentPort.postMessage({ ...reply, data: buffer, filled }, [buffer]);
+    reply = { id: job.id, size: stats.size, modified: stats.mtimeMs, inode: stats.ino, isDirectory: stats.isDirectory() };
+    if (!reply.isDirectory && stats.size <= job.maxBytes) {
+      const { buffer, filled } = readWhole(fd, stats.size);
+      reply = { ...reply, data: buffer, filled };
+      transfer = [buffer];
+    }
   } catch (error) {
-    parentPort.postMessage({ id: job.id, code: error && error.code, message: String(error && error.message) });
+    reply = { id: job.id, code: error && error.code, message: String(error && error.message) };
+    transfer = [];
   } finally {
     if (fd !== undefined) try { fs.closeSync(fd); } catch {}
   }
+  parentPort.postMessage(reply, transfer);
 }
 function publish(job) {
   let stage = 'folder';
