@@ -41,6 +41,7 @@ class CountingSource extends MemoryAccessor {
     const length = (options.end ?? Number.POSITIVE_INFINITY) - (options.start ?? 0) + 1;
     if ((options.start ?? 0) >= this.holdFrom && length <= MULTI.partSize) {
       const held = new Readable({ read() {} });
+      if (options.signal?.aborted) held.destroy(new Error('aborted'));
       options.signal?.addEventListener('abort', () => held.destroy(new Error('aborted')), { once: true });
       return held;
     }

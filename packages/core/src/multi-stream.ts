@@ -106,7 +106,8 @@ export async function copyRanges(options: CopyRangesOptions): Promise<void> {
     });
 
   const worker = async () => {
-    while (next < parts.length && failure === undefined) {
+    // No new range once stopped: a read opened with an aborted signal is a wasted request.
+    while (next < parts.length && failure === undefined && !controller.signal.aborted) {
       const index = next++;
       try {
         await copyPart(parts[index]!);

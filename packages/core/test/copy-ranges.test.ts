@@ -84,6 +84,36 @@ describe('copyRanges', () => {
     expect(contiguous.at(-1)).toBe(data.length);
   });
 
+  it('opens no range after an abort', async () => {
+    const opened: boolean[] = [];
+    const source = new (class extends SocketSizedSource {
+      override async createReadStream(resourceIdentifier: string, options: ReadStreamOptions = {}) {
+        opened.push(options.signal?.aborted ?? false);
+        return super.createReadStream(resourceIdentifier, options);
+      }
+    })();
+    await source.write('f.bin', data);
+    const { writer } = memoryWriter(data.length, true);
+    const controller = new AbortController();
+    await expect(
+      copyRanges({
+        source,
+        sourceResourceIdentifier: 'f.bin',
+        writer,
+        size: data.length,
+        offset: 0,
+        streams: 3,
+        partSize: 256 * KiB,
+        signal: controller.signal,
+        // Stopped as a part ends, while the other workers are between parts or in one.
+        onContiguous: () => controller.abort(),
+      }),
+    ).rejects.toThrow();
+    expect(opened.length).toBeGreaterThan(0);
+    expect(opened.length).toBeLessThan(data.length / (256 * KiB));
+    expect(opened.filter((aborted) => aborted)).toEqual([]);
+  });
+
   it('refuses a range that sends more bytes than it holds', async () => {
     const source = new (class extends MemoryAccessor {
       override async createReadStream() {
