@@ -132,6 +132,11 @@ export interface OpenReadOptions {
 }
 
 export interface OpenedRead {
+  /**
+   * The bytes. Destroy it when not reading it: it may hold a connection or a
+   * descriptor (a large local file is opened by the first read, and that
+   * open fails, transient, when the file is no longer the one `stat` saw).
+   */
   stream: Readable;
   stat: ResourceStat;
   /** The stream itself fails when the bytes do not match `stat.checksums` (no need to hash them again). */
