@@ -136,6 +136,27 @@ describe('local-file threads', () => {
     await expect(readAll(aborted.stream)).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('let the transfer engine retry a large file that changed before its first read', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'plate.exr');
+    await writeFile(path, Buffer.alloc(WHOLE_READ_BYTES + 10, 6));
+    const origin = new OriginAccessor();
+    const openRead = origin.openRead.bind(origin);
+    let opens = 0;
+    origin.openRead = async (id, options) => {
+      const opened = await openRead(id, options);
+      // The first time only: the file grows after its fstat, before the stream reads it.
+      if (opens++ === 0) await appendFile(path, Buffer.alloc(5, 7));
+      return opened;
+    };
+    const target = new MemoryAccessor();
+    const result = await transferFile(origin, path, target, 'plate.exr', { overwrite: false });
+    const expected = Buffer.concat([Buffer.alloc(WHOLE_READ_BYTES + 10, 6), Buffer.alloc(5, 7)]);
+    expect(opens).toBe(2);
+    expect(result.size).toBe(expected.length);
+    expect((await readAll(await target.createReadStream('plate.exr'))).equals(expected)).toBe(true);
+  });
+
   it('refuse a bad thread count', () => {
     expect(() => new OriginAccessor({ smallFileThreads: -1 })).toThrow(RangeError);
     expect(() => new OriginAccessor({ smallFileThreads: 0.5 })).toThrow(RangeError);
