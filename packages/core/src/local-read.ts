@@ -62,12 +62,7 @@ export async function openLocalRead(
     }
     // The thread ended: the streamed read below.
   }
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_RDONLY);
-  } catch (error) {
-    throw mapError(error);
-  }
+  const handle = await openMapped(path, mapError);
   try {
     const info = await handle.stat();
     if (info.isDirectory()) throw new AccessorResourceInvalidError({ operation: 'read', resourceIdentifier });
@@ -114,12 +109,7 @@ function openOnFirstRead(
   signal: AbortSignal | undefined,
 ): Readable {
   async function* chunks(): AsyncGenerator<Buffer> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, constants.O_RDONLY);
-    } catch (error) {
-      throw mapError(error);
-    }
+    const handle = await openMapped(path, mapError);
     try {
       const info = await handle.stat();
       if (info.size !== stat.size || info.ino !== identity.inode || info.mtimeMs !== identity.modifiedMs)
@@ -143,4 +133,13 @@ function openOnFirstRead(
   // The default high-water mark holds one chunk ahead, as a file stream of 1 MiB chunks would.
   const stream = Readable.from(chunks(), { objectMode: false });
   return signal ? addAbortSignal(signal, stream) : stream;
+}
+
+/** The file opened for reading, an OS error as the accessor's typed error. */
+async function openMapped(path: string, mapError: (error: unknown) => Error): Promise<FileHandle> {
+  try {
+    return await open(path, constants.O_RDONLY);
+  } catch (error) {
+    throw mapError(error);
+  }
 }
