@@ -261,6 +261,10 @@ export class SqliteRegistry implements Registry {
     try {
       // Keeps the planner's statistics fresh for the next connection (cheap: only what changed).
       this.db.pragma('optimize');
+    } catch {
+      // Best effort: writing the statistics needs the write lock, and another
+      // process sharing the file may hold it. Nothing is lost; the next close
+      // or connection refreshes them. A close must not fail for it.
     } finally {
       this.db.close();
     }

@@ -98,6 +98,27 @@ describe('SqliteRegistry', () => {
     }
   });
 
+  it('closes while another process holds the write lock (the closing optimize is best effort)', async () => {
+    const path = newPath();
+    const registry = new SqliteRegistry({ path });
+    // Enough new rows that the closing PRAGMA optimize has statistics to write.
+    await registry.putComponents(frames('seq-busy', 2000));
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await registry.close();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    const reopened = new SqliteRegistry({ path });
+    try {
+      expect((await reopened.getComponent('seq-busy-1999'))?.name).toBe('1999');
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('opens files in WAL mode at the latest schema version', async () => {
     const path = newPath();
     await new SqliteRegistry({ path }).close();
