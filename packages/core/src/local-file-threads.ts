@@ -52,7 +52,6 @@ function read(job) {
     }
   } catch (error) {
     reply = { id: job.id, code: error && error.code, message: String(error && error.message) };
-    transfer = [];
   } finally {
     if (fd !== undefined) try { fs.closeSync(fd); } catch {}
   }

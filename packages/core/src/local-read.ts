@@ -42,19 +42,15 @@ export async function openLocalRead(
     // One job on a local-file thread: open, fstat and, for a small file, the read.
     const outcome = await threads.read(path, wholeBytes);
     if (!outcome.ok && outcome.error.code !== undefined) throw mapError(outcome.error);
-    if (outcome.ok && outcome.isDirectory)
-      throw new AccessorResourceInvalidError({ operation: 'read', resourceIdentifier });
-    if (outcome.ok && outcome.data) {
-      const data = Buffer.from(outcome.data.buffer, outcome.data.byteOffset, outcome.data.byteLength);
-      return {
-        stat: { size: outcome.size, isContainer: false, modified: outcome.modified },
-        stream: Readable.from([data], { objectMode: false }),
-        data,
-      };
-    }
-    // A larger file: streamed, opened by the first read.
     if (outcome.ok) {
+      if (outcome.isDirectory)
+        throw new AccessorResourceInvalidError({ operation: 'read', resourceIdentifier });
       const stat = { size: outcome.size, isContainer: false, modified: outcome.modified };
+      if (outcome.data) {
+        const data = Buffer.from(outcome.data.buffer, outcome.data.byteOffset, outcome.data.byteLength);
+        return { stat, stream: Readable.from([data], { objectMode: false }), data };
+      }
+      // A larger file: streamed, opened by the first read.
       return {
         stat,
         stream: openOnFirstRead(path, resourceIdentifier, stat, outcome.identity, mapError, signal),
@@ -72,7 +68,7 @@ export async function openLocalRead(
         stat,
         stream: createReadStream('', {
           fd: handle,
-          highWaterMark: 1024 * 1024,
+          highWaterMark: CHUNK_BYTES,
           ...(signal ? { signal } : {}),
         }),
       };
